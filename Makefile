@@ -1,0 +1,55 @@
+# Two commands do everything on a fresh machine: `make run` and `make test`. See README.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+RUNTIME_STAMP := $(VENV)/.runtime-installed
+TEST_STAMP := $(VENV)/.test-installed
+export PYTHONPATH := $(CURDIR)
+
+.PHONY: run test bench lint migrate seed reseed verify-audit chromium clean
+
+$(VENV)/bin/python:
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(RUNTIME_STAMP): requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+$(TEST_STAMP): requirements.txt requirements-test.txt $(RUNTIME_STAMP)
+	$(PY) -m pip install -q -r requirements-test.txt
+	touch $@
+
+migrate: $(RUNTIME_STAMP)
+	$(VENV)/bin/alembic upgrade head
+
+# Serve the portal on the embedded SQLite database with demo data (demo mode on).
+run: migrate
+	VESPER_DEMO=1 $(PY) -m db.seed
+	VESPER_DEMO=1 $(VENV)/bin/streamlit run app.py --server.address 127.0.0.1 --server.port 8501
+
+seed: migrate
+	VESPER_DEMO=1 $(PY) -m db.seed
+
+reseed: migrate
+	VESPER_DEMO=1 $(PY) -m db.seed --reseed
+
+verify-audit: $(RUNTIME_STAMP)
+	$(PY) -m access.audit verify
+
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -q && apt-get install -y -q chromium; }
+
+lint: $(TEST_STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# The whole suite, every database test on SQLite and on a throwaway PostgreSQL 15 cluster.
+test: $(TEST_STAMP) chromium lint
+	scripts/with_postgres.sh env VESPER_REQUIRE_PG=1 $(PY) -m pytest -q
+
+bench: $(TEST_STAMP)
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

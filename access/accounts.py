@@ -1,0 +1,198 @@
+"""Local accounts: sign-in with lock-out, and the OIDC identity-to-account mapping."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from access import audit
+from access.passwords import verify_password
+from access.roles import Role, parse_role
+from access.settings import Settings
+from db.models import User
+
+WRONG_CREDENTIALS = "Wrong user name or password."
+
+
+class SignInOutcome(enum.StrEnum):
+    OK = "ok"
+    WRONG = "wrong"
+    LOCKED = "locked"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who is signed in, as the rest of the portal sees them. Plain data: safe to keep in session state."""
+
+    user_id: int
+    username: str
+    display_name: str
+    role: Role
+    method: str  # "password" or "oidc"
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    outcome: SignInOutcome
+    identity: Identity | None = None
+
+    @property
+    def message(self) -> str:
+        # Locked and wrong read the same to the person at the keyboard: neither reveals whether the
+        # account exists or is locked. The audit trail records the difference.
+        return "" if self.outcome is SignInOutcome.OK else WRONG_CREDENTIALS
+
+
+def identity_of(user: User, method: str) -> Identity:
+    assert user.role is not None
+    return Identity(user.id, user.username, user.display_name, user.role, method)
+
+
+def sign_in_with_password(
+    session: Session, username: str, password: str, settings: Settings, now: dt.datetime
+) -> SignInResult:
+    name = username.strip().lower()
+    user = session.scalar(select(User).where(func.lower(User.username) == name).with_for_update())
+    if user is None or not user.active or user.role is None:
+        verify_password(None, password)
+        audit.record(
+            session,
+            "sign_in_failed",
+            actor_user_id=None,
+            actor_name=name[:200],
+            details={"reason": "unknown or inactive account"},
+            now=now,
+        )
+        return SignInResult(SignInOutcome.WRONG)
+
+    if user.locked_until is not None and user.locked_until > now:
+        audit.record(
+            session,
+            "sign_in_failed",
+            actor_user_id=user.id,
+            actor_name=user.username,
+            details={"reason": "account locked", "locked_until": user.locked_until},
+            now=now,
+        )
+        return SignInResult(SignInOutcome.LOCKED)
+
+    if not verify_password(user.password_hash, password):
+        user.failed_attempts += 1
+        audit.record(
+            session,
+            "sign_in_failed",
+            actor_user_id=user.id,
+            actor_name=user.username,
+            details={"reason": "wrong password", "failed_attempts": user.failed_attempts},
+            now=now,
+        )
+        if user.failed_attempts >= settings.lockout_attempts:
+            user.locked_until = now + settings.lockout_duration
+            user.failed_attempts = 0
+            audit.record(
+                session,
+                "account_locked",
+                actor_user_id=user.id,
+                actor_name=user.username,
+                details={"locked_until": user.locked_until},
+                now=now,
+            )
+        return SignInResult(SignInOutcome.WRONG)
+
+    user.failed_attempts = 0
+    user.locked_until = None
+    audit.record(
+        session,
+        "sign_in",
+        actor_user_id=user.id,
+        actor_name=user.username,
+        details={"method": "password"},
+        now=now,
+    )
+    return SignInResult(SignInOutcome.OK, identity_of(user, "password"))
+
+
+def roles_from_claims(claims: Mapping[str, Any], claim_name: str) -> list[Role]:
+    """Portal roles named in the claim, which may be a string or a list; unknown names are ignored."""
+    raw = claims.get(claim_name)
+    values = raw if isinstance(raw, list | tuple) else [raw]
+    return [role for role in (parse_role(v) for v in values) if role is not None]
+
+
+def pick_role(roles: list[Role]) -> Role | None:
+    """With several roles, the most clinically specific one wins; admin only when it is the only role."""
+    for role in (Role.PHYSICIAN, Role.NURSE, Role.PHARMACIST, Role.SOCIAL_WORKER, Role.CHAPLAIN, Role.ADMIN):
+        if role in roles:
+            return role
+    return None  # "family" is never granted by a hospital IdP: family sign in through invitations.
+
+
+def identity_from_oidc(
+    session: Session, claims: Mapping[str, Any], settings: Settings, now: dt.datetime
+) -> Identity | None:
+    """The portal identity for an OIDC sign-in, or None when the portal has no role for this person.
+
+    The identity provider is the authority for hospital staff roles: the first sign-in with a valid role
+    creates the account, later sign-ins follow role changes. An account an administrator deactivated
+    stays refused whatever the claim says.
+    """
+    issuer = str(claims.get("iss") or "")
+    subject = str(claims.get("sub") or "")
+    email = claims.get("email")
+    display = str(claims.get("name") or claims.get("preferred_username") or email or subject)[:200]
+    role = pick_role(roles_from_claims(claims, settings.roles_claim))
+
+    user = session.scalar(select(User).where(User.oidc_issuer == issuer, User.oidc_subject == subject))
+    if user is None and role is not None:
+        user = User(
+            username=f"oidc:{subject}@{issuer}"[:120],
+            display_name=display,
+            email=None,
+            role=role,
+            oidc_issuer=issuer,
+            oidc_subject=subject,
+            created_at=now,
+        )
+        session.add(user)
+        session.flush()
+        audit.record(
+            session,
+            "user_created",
+            actor_user_id=user.id,
+            actor_name=display,
+            target_type="user",
+            target_id=user.id,
+            details={"via": "oidc", "role": role.value},
+            now=now,
+        )
+    if user is None or role is None or not user.active:
+        audit.record(
+            session,
+            "sign_in_refused",
+            actor_user_id=user.id if user else None,
+            actor_name=display,
+            details={
+                "issuer": issuer,
+                "subject": subject,
+                "reason": "inactive" if user and role else "no portal role",
+            },
+            now=now,
+        )
+        return None
+    if user.role is not role or user.display_name != display:
+        user.role, user.display_name = role, display
+    audit.record(
+        session,
+        "sign_in",
+        actor_user_id=user.id,
+        actor_name=user.username,
+        details={"method": "oidc", "issuer": issuer},
+        now=now,
+    )
+    return identity_of(user, "oidc")

@@ -1,0 +1,220 @@
+"""The audit trail: append-only, hash-chained, verifiable.
+
+Each row stores SHA-256(previous row's hash + canonical JSON of this event). Changing, inserting or
+removing any row behind the portal's back breaks the chain at that row, and `verify` names it.
+
+    python -m access.audit verify      # exit 0 and "intact", or exit 1 and the first broken link
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, select, text
+from sqlalchemy.orm import Session
+
+from db.models import AuditEvent
+
+GENESIS_HASH = "0" * 64
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    description: str
+    clinical: bool = False
+
+
+# Every action the portal records. Using a name that is not registered here is a programming error
+# (record() refuses it), and tests check each one is documented in README.
+ACTIONS: dict[str, Action] = {
+    a.name: a
+    for a in (
+        Action("sign_in", "A person signed in (local password or hospital sign-in)."),
+        Action("sign_in_failed", "A sign-in attempt with a wrong user name or password."),
+        Action("account_locked", "Too many failed attempts: the account is locked for a while."),
+        Action("sign_in_refused", "Signed in at the identity provider, but the portal has no role for them."),
+        Action("sign_out", "A person signed out."),
+        Action("timeout", "The portal signed a person out after idle or absolute time-out."),
+        Action("patient_viewed", "A patient's record summary was opened.", clinical=True),
+        Action("clinical_create", "Clinical data was created.", clinical=True),
+        Action("clinical_update", "Clinical data was changed.", clinical=True),
+        Action("clinical_delete", "Clinical data was deleted.", clinical=True),
+        Action("user_created", "An administrator created an account."),
+        Action("user_updated", "An administrator changed an account's role or status."),
+        Action("audit_report_viewed", "An administrator ran or downloaded the audit report."),
+        Action("demo_seeded", "Demo data was loaded into the database."),
+    )
+}
+
+
+class UnknownAuditAction(ValueError):
+    pass
+
+
+def canonical_json(payload: dict[str, Any]) -> str:
+    """Deterministic JSON: sorted keys, no spaces, UTF-8 kept, datetimes in ISO 8601 UTC."""
+    return json.dumps(
+        payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_json_default
+    )
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"not JSON-serialisable in an audit event: {type(value).__name__}")
+
+
+def event_payload(event: AuditEvent) -> dict[str, Any]:
+    """The fields covered by the hash: everything but the id and the hashes themselves."""
+    return {
+        "occurred_at": event.occurred_at.astimezone(dt.UTC).isoformat(),
+        "actor_user_id": event.actor_user_id,
+        "actor_name": event.actor_name,
+        "action": event.action,
+        "patient_id": event.patient_id,
+        "target_type": event.target_type,
+        "target_id": event.target_id,
+        "details": event.details,
+    }
+
+
+def chain_hash(prev_hash: str, payload: dict[str, Any]) -> str:
+    return hashlib.sha256((prev_hash + canonical_json(payload)).encode("utf-8")).hexdigest()
+
+
+def _lock_chain(session: Session) -> None:
+    # Two writers must not both read the same "last hash" and fork the chain. PostgreSQL: a transaction
+    # advisory lock; SQLite: writers are serialised by the database lock, taken by this no-op write.
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(727274)"))
+    else:
+        session.execute(text("UPDATE alembic_version SET version_num = version_num WHERE 1 = 0"))
+
+
+def record(
+    session: Session,
+    action: str,
+    *,
+    actor_user_id: int | None,
+    actor_name: str,
+    patient_id: int | None = None,
+    target_type: str | None = None,
+    target_id: object = None,
+    details: dict[str, Any] | None = None,
+    now: dt.datetime | None = None,
+) -> AuditEvent:
+    """Append one event to the chain, inside the caller's transaction."""
+    if action not in ACTIONS:
+        raise UnknownAuditAction(f"audit action {action!r} is not registered in access.audit.ACTIONS")
+    _lock_chain(session)
+    prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS_HASH
+    event = AuditEvent(
+        occurred_at=(now or dt.datetime.now(dt.UTC)).replace(microsecond=0),
+        actor_user_id=actor_user_id,
+        actor_name=actor_name,
+        action=action,
+        patient_id=patient_id,
+        target_type=target_type,
+        target_id=None if target_id is None else str(target_id),
+        details=json.loads(canonical_json(details or {})),
+        prev_hash=prev,
+        hash="",
+    )
+    event.hash = chain_hash(prev, event_payload(event))
+    session.add(event)
+    session.flush()
+    return event
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    intact: bool
+    rows_checked: int
+    broken_id: int | None = None
+    reason: str = ""
+
+    def message(self) -> str:
+        if self.intact:
+            return f"Audit chain intact: {self.rows_checked} events checked."
+        return f"Audit chain BROKEN at event id {self.broken_id}: {self.reason}"
+
+
+def verify_events(events: Iterable[AuditEvent]) -> VerifyResult:
+    prev = GENESIS_HASH
+    count = 0
+    for event in events:
+        count += 1
+        if event.prev_hash != prev:
+            return VerifyResult(
+                False,
+                count,
+                event.id,
+                "its link to the previous event does not match (a row was removed or inserted)",
+            )
+        if chain_hash(prev, event_payload(event)) != event.hash:
+            return VerifyResult(
+                False, count, event.id, "its content does not match its hash (the row was edited)"
+            )
+        prev = event.hash
+    return VerifyResult(True, count)
+
+
+def verify(session: Session) -> VerifyResult:
+    return verify_events(
+        session.scalars(select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=1000))
+    )
+
+
+def report_query(
+    *,
+    actor_user_id: int | None = None,
+    patient_id: int | None = None,
+    actions: Iterable[str] = (),
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    limit: int = 5000,
+) -> Select[tuple[AuditEvent]]:
+    query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+    if actor_user_id is not None:
+        query = query.where(AuditEvent.actor_user_id == actor_user_id)
+    if patient_id is not None:
+        query = query.where(AuditEvent.patient_id == patient_id)
+    actions = list(actions)
+    if actions:
+        query = query.where(AuditEvent.action.in_(actions))
+    if since is not None:
+        query = query.where(AuditEvent.occurred_at >= since)
+    if until is not None:
+        query = query.where(AuditEvent.occurred_at < until)
+    return query
+
+
+def report(session: Session, **filters: Any) -> list[AuditEvent]:
+    """The audit report's rows, newest first; filters as for report_query."""
+    return list(session.scalars(report_query(**filters)).all())
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv != ["verify"]:
+        print("usage: python -m access.audit verify", file=sys.stderr)
+        return 2
+    from db.engine import transaction
+
+    with transaction() as session:
+        result = verify(session)
+    print(result.message())
+    return 0 if result.intact else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,74 @@
+"""Portal roles and the pages each role may open.
+
+Pure data: no database, no Streamlit. Least privilege: a role sees only what is listed for it here.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class Role(enum.StrEnum):
+    PHYSICIAN = "physician"
+    NURSE = "nurse"
+    SOCIAL_WORKER = "social_worker"
+    CHAPLAIN = "chaplain"
+    PHARMACIST = "pharmacist"
+    ADMIN = "admin"
+    FAMILY = "family"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.PHYSICIAN: "Physician",
+    Role.NURSE: "Nurse",
+    Role.SOCIAL_WORKER: "Social worker",
+    Role.CHAPLAIN: "Chaplain",
+    Role.PHARMACIST: "Pharmacist",
+    Role.ADMIN: "Administrator",
+    Role.FAMILY: "Family member",
+}
+
+CLINICAL_ROLES: frozenset[Role] = frozenset(
+    {Role.PHYSICIAN, Role.NURSE, Role.SOCIAL_WORKER, Role.CHAPLAIN, Role.PHARMACIST}
+)
+
+
+class PageId(enum.StrEnum):
+    """Every screen of the portal. app.py builds navigation from this; each page file checks it."""
+
+    HOME = "home"
+    PATIENTS = "patients"
+    ADMIN_USERS = "admin_users"
+    ADMIN_AUDIT = "admin_audit"
+
+
+_PAGES_BY_ROLE: dict[Role, tuple[PageId, ...]] = {
+    **{role: (PageId.HOME, PageId.PATIENTS) for role in CLINICAL_ROLES},
+    Role.ADMIN: (PageId.HOME, PageId.ADMIN_USERS, PageId.ADMIN_AUDIT),
+    # A family member's own screens (their conferences, check-ins) arrive with later work; until then
+    # they get the home page only, which shows their invitations and no clinical lists.
+    Role.FAMILY: (PageId.HOME,),
+}
+
+
+def pages_for(role: Role) -> tuple[PageId, ...]:
+    """The pages this role may open, in navigation order."""
+    return _PAGES_BY_ROLE.get(role, ())
+
+
+def may_open(role: Role | None, page: PageId) -> bool:
+    return role is not None and page in pages_for(role)
+
+
+def parse_role(value: object) -> Role | None:
+    """A Role from a claim or form value, or None when it is not one of ours (case-insensitive)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return Role(value.strip().lower().replace(" ", "_").replace("-", "_"))
+    except ValueError:
+        return None

@@ -1,0 +1,48 @@
+"""Vesper entry point: page setup, the sign-in gate, and navigation built from the signed-in role.
+
+This is the only router. Each page file still checks access itself (see components/gate.py).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from access.roles import PageId, pages_for
+from components import session_bar, sign_in
+from components.gate import current_identity, oidc_refused
+
+PAGES: dict[PageId, dict[str, str]] = {
+    PageId.HOME: {"page": "pages/home.py", "title": "Home", "icon": ":material/home:"},
+    PageId.PATIENTS: {"page": "pages/patients.py", "title": "Patients", "icon": ":material/group:"},
+    PageId.ADMIN_USERS: {
+        "page": "pages/admin_users.py",
+        "title": "Users and roles",
+        "icon": ":material/manage_accounts:",
+    },
+    PageId.ADMIN_AUDIT: {
+        "page": "pages/admin_audit.py",
+        "title": "Audit report",
+        "icon": ":material/fact_check:",
+    },
+}
+
+st.set_page_config(page_title="Vesper", page_icon=":material/diversity_1:", layout="wide")
+
+identity = current_identity()
+if identity is None:
+    screen = sign_in.show_no_access if oidc_refused() else sign_in.show
+    navigation = st.navigation([st.Page(screen, title="Sign in", url_path="sign-in")], position="hidden")
+else:
+    pages = [
+        st.Page(
+            PAGES[page_id]["page"],
+            title=PAGES[page_id]["title"],
+            icon=PAGES[page_id]["icon"],
+            url_path=page_id.value,
+            default=(index == 0),
+        )
+        for index, page_id in enumerate(pages_for(identity.role))
+    ]
+    navigation = st.navigation(pages)
+    session_bar.show(identity)
+navigation.run()

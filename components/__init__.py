@@ -1,0 +1,1 @@
+"""Reusable Streamlit pieces. Each decides nothing about policy: access/ and clinical/ do."""

@@ -1,0 +1,128 @@
+"""The one shared access check. Every page file calls `require_page(...)` before it shows anything.
+
+Streamlit can serve a file in pages/ on a fresh server's first request before app.py has run, so the
+check cannot live in app.py alone. It resolves who is signed in (local password in this browser session,
+or the st.login cookie), enforces the portal's own idle and absolute time-outs, and refuses any page the
+role may not open.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import streamlit as st
+
+from access import settings as settings_module
+from access.accounts import Identity, identity_from_oidc
+from access.audit import record
+from access.roles import PageId, may_open
+from access.sessions import EXPIRY_MESSAGES, SessionClock
+from components import clock
+from db.engine import transaction
+
+IDENTITY_KEY = "vesper.identity"
+CLOCK_KEY = "vesper.clock"
+NOTICE_KEY = "vesper.notice"
+OIDC_REFUSED_KEY = "vesper.oidc_refused"
+
+
+def oidc_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except Exception:  # noqa: BLE001 - no secrets file at all means no OIDC
+        return False
+
+
+def _oidc_logged_in() -> bool:
+    return oidc_configured() and bool(st.user.get("is_logged_in"))
+
+
+def start_session(identity: Identity, signed_in_at: dt.datetime | None = None) -> None:
+    current = clock.now()
+    st.session_state[IDENTITY_KEY] = identity
+    st.session_state[CLOCK_KEY] = SessionClock(signed_in_at or current, current)
+    st.session_state.pop(NOTICE_KEY, None)
+
+
+def end_session(action: str, details: dict[str, Any] | None = None) -> None:
+    """Sign out: audit, forget the identity, and drop the st.login cookie when there is one."""
+    identity: Identity | None = st.session_state.get(IDENTITY_KEY)
+    if identity is not None:
+        with transaction() as session:
+            record(
+                session,
+                action,
+                actor_user_id=identity.user_id,
+                actor_name=identity.username,
+                details=details or {},
+                now=clock.now(),
+            )
+    for key in (IDENTITY_KEY, CLOCK_KEY, OIDC_REFUSED_KEY):
+        st.session_state.pop(key, None)
+    if _oidc_logged_in():
+        st.logout()
+
+
+def _oidc_signed_in_at(claims: dict[str, Any]) -> dt.datetime | None:
+    # The absolute limit counts from when the person authenticated at the IdP, not from when this browser
+    # tab opened: st.login's cookie would otherwise let a session live for 30 days.
+    for claim in ("auth_time", "iat"):
+        value = claims.get(claim)
+        if isinstance(value, int | float):
+            return dt.datetime.fromtimestamp(value, dt.UTC)
+    return None
+
+
+def _resolve_oidc() -> None:
+    if st.session_state.get(IDENTITY_KEY) is not None or st.session_state.get(OIDC_REFUSED_KEY):
+        return
+    if not _oidc_logged_in():
+        return
+    claims = st.user.to_dict()
+    with transaction() as session:
+        identity = identity_from_oidc(session, claims, settings_module.load(), clock.now())
+    if identity is None:
+        st.session_state[OIDC_REFUSED_KEY] = True
+        return
+    start_session(identity, signed_in_at=_oidc_signed_in_at(claims))
+
+
+def current_identity(*, touch: bool = True) -> Identity | None:
+    """Who is signed in, after time-outs. `touch=False` checks without counting as activity."""
+    _resolve_oidc()
+    identity: Identity | None = st.session_state.get(IDENTITY_KEY)
+    session_clock: SessionClock | None = st.session_state.get(CLOCK_KEY)
+    if identity is None or session_clock is None:
+        return None
+    settings = settings_module.load()
+    current = clock.now()
+    expired = session_clock.expiry(current, settings.idle_timeout, settings.absolute_timeout)
+    if expired is not None:
+        end_session("timeout", {"reason": expired.value})
+        st.session_state[NOTICE_KEY] = EXPIRY_MESSAGES[expired]
+        return None
+    if touch:
+        st.session_state[CLOCK_KEY] = session_clock.touched(current)
+    return identity
+
+
+def oidc_refused() -> bool:
+    return bool(st.session_state.get(OIDC_REFUSED_KEY)) and _oidc_logged_in()
+
+
+def require_page(page: PageId) -> Identity:
+    """Return the signed-in identity allowed on this page, or show a refusal and stop the script."""
+    identity = current_identity()
+    if identity is None:
+        st.title("Vesper")
+        if oidc_refused():
+            st.warning("Ask your administrator for access.")
+        else:
+            st.info(st.session_state.get(NOTICE_KEY) or "Please sign in to see this page.")
+        st.stop()
+    if not may_open(identity.role, page):
+        st.title("Not available")
+        st.error("Your role does not give access to this page.")
+        st.stop()
+    return identity

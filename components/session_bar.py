@@ -1,0 +1,37 @@
+"""Sidebar strip on every signed-in page: who is signed in, sign-out, and the idle-time-out watch."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from access import settings as settings_module
+from access.accounts import Identity
+from components.gate import current_identity, end_session
+
+
+def show(identity: Identity) -> None:
+    with st.sidebar:
+        st.write(f"Signed in as **{identity.display_name}**")
+        st.caption(identity.role.label)
+        if st.button("Sign out", key="vesper.sign_out"):
+            end_session("sign_out")
+            st.rerun()
+    _watch_idle()
+
+
+def _watch_interval() -> dt.timedelta:
+    idle = settings_module.load().idle_timeout
+    return max(dt.timedelta(seconds=2), min(idle / 4, dt.timedelta(seconds=30)))
+
+
+def _watch_idle() -> None:
+    # Streamlit only runs code when someone interacts. This fragment wakes on a timer without counting as
+    # activity, so a screen left open clears itself once the idle limit passes.
+    @st.fragment(run_every=_watch_interval())
+    def watch() -> None:
+        if current_identity(touch=False) is None:
+            st.rerun(scope="app")
+
+    watch()

@@ -1,0 +1,71 @@
+"""The sign-in screen: local account form, hospital sign-in (st.login) when configured, demo accounts."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from access import settings as settings_module
+from access.accounts import sign_in_with_password
+from components import clock
+from components.gate import NOTICE_KEY, oidc_configured, start_session
+from db.engine import transaction
+
+
+def _demo_accounts() -> list[tuple[str, str, str]]:
+    from db.seed import DEMO_ACCOUNTS  # imported only in demo mode: production never loads demo secrets
+
+    return [(a.username, a.password, a.role.label) for a in DEMO_ACCOUNTS]
+
+
+def show() -> None:
+    settings = settings_module.load()
+    st.title("Vesper")
+    st.write("Case conferences for palliative-care teams and the families they care for.")
+    notice = st.session_state.get(NOTICE_KEY)
+    if notice:
+        st.info(notice)
+
+    if oidc_configured():
+        st.button("Sign in with your hospital account", on_click=st.login, type="primary")
+        st.caption("Or use a Vesper account:")
+
+    with st.form("sign_in", enter_to_submit=True):
+        username = st.text_input("User name", autocomplete="username")
+        password = st.text_input("Password", type="password", autocomplete="current-password")
+        submitted = st.form_submit_button("Sign in")
+    if submitted:
+        if not username.strip() or not password:
+            st.error("Enter your user name and password.")
+        else:
+            with transaction() as session:
+                result = sign_in_with_password(session, username, password, settings, clock.now())
+            if result.identity is None:
+                st.error(result.message)
+            else:
+                start_session(result.identity)
+                st.rerun()
+
+    if settings.demo:
+        with st.expander("Demo accounts (demo mode only: synthetic patients, no real data)", expanded=True):
+            st.table(
+                {
+                    "User name": [a[0] for a in _demo_accounts()],
+                    "Password": [a[1] for a in _demo_accounts()],
+                    "Role": [a[2] for a in _demo_accounts()],
+                }
+            )
+
+
+def show_no_access() -> None:
+    """For someone the identity provider knows but the portal has no role for."""
+    from components.gate import end_session
+
+    st.title("Vesper")
+    st.warning("Ask your administrator for access.")
+    st.write(
+        "You signed in with your hospital account, but Vesper has no role recorded for you, so no "
+        "patient information is shown. Your administrator can give you a role in the identity provider."
+    )
+    if st.button("Sign out"):
+        end_session("sign_out")
+        st.rerun()

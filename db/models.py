@@ -1,0 +1,402 @@
+"""SQLAlchemy 2 typed models. Alembic migrations are the only thing that creates the schema."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Annotated, Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from access.roles import Role
+from db.types import UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+intpk = Annotated[int, mapped_column(Integer, primary_key=True)]
+timestamp = Annotated[dt.datetime, mapped_column(UTCDateTime())]
+short_text = Annotated[str, mapped_column(String(200))]
+long_text = Annotated[str, mapped_column(Text)]
+user_fk = Annotated[int, mapped_column(ForeignKey("users.id"))]
+patient_fk = Annotated[int, mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)]
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    # Store the enum's value (e.g. "social_worker"), not its Python name, and as a plain VARCHAR with a
+    # CHECK constraint, so adding a member is a small migration on both databases.
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class PcocPhase(enum.StrEnum):
+    STABLE = "stable"
+    UNSTABLE = "unstable"
+    DETERIORATING = "deteriorating"
+    TERMINAL = "terminal"
+    BEREAVED = "bereaved"
+
+
+class CompletedBy(enum.StrEnum):
+    PATIENT = "patient"
+    FAMILY = "family"
+    CLINICIAN = "clinician"
+
+
+class ConferenceStatus(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class AlertRule(enum.StrEnum):
+    SEVERE = "severe"
+    NEW_MODERATE = "new_moderate"
+    WORSENING = "worsening"
+    MISSED_CHECKIN = "missed_checkin"
+
+
+class AlertStatus(enum.StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    ACTIONED = "actioned"
+
+
+class PlanItemStatus(enum.StrEnum):
+    PROPOSED = "proposed"
+    AGREED = "agreed"
+    DONE = "done"
+    WITHDRAWN = "withdrawn"
+
+
+class SignOffDecision(enum.StrEnum):
+    AGREE = "agree"
+    DISSENT = "dissent"
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[intpk]
+    username: Mapped[str] = mapped_column(String(120), unique=True)
+    display_name: Mapped[short_text]
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    role: Mapped[Role | None] = mapped_column(_enum(Role, "role"))
+    # NULL for accounts that sign in only through the hospital's identity provider.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    oidc_issuer: Mapped[str | None] = mapped_column(String(255))
+    oidc_subject: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    failed_attempts: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[timestamp]
+
+    __table_args__ = (UniqueConstraint("oidc_issuer", "oidc_subject"),)
+
+
+class Patient(Base):
+    __tablename__ = "patients"
+
+    id: Mapped[intpk]
+    # Synthetic record number; the demo seed prefixes every one with "SYN-".
+    mrn: Mapped[str] = mapped_column(String(40), unique=True)
+    given_name: Mapped[str] = mapped_column(String(100))
+    family_name: Mapped[str] = mapped_column(String(100))
+    birth_date: Mapped[dt.date]
+    sex: Mapped[str] = mapped_column(String(20))
+    preferred_language: Mapped[str] = mapped_column(String(40))
+    interpreter_needed: Mapped[bool] = mapped_column(default=False)
+    diagnosis: Mapped[str] = mapped_column(String(200))
+    pcoc_phase: Mapped[PcocPhase] = mapped_column(_enum(PcocPhase, "pcoc_phase"))
+    # Agreed interval between symptom check-ins; the missed check-in rule reads it.
+    checkin_interval_days: Mapped[int] = mapped_column(default=3)
+    created_at: Mapped[timestamp]
+
+    care_team: Mapped[list[CareTeamMember]] = relationship(back_populates="patient")
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+
+class CareTeamMember(Base):
+    __tablename__ = "care_team_members"
+
+    id: Mapped[intpk]
+    patient_id: Mapped[patient_fk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    added_at: Mapped[timestamp]
+
+    patient: Mapped[Patient] = relationship(back_populates="care_team")
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (UniqueConstraint("patient_id", "user_id"),)
+
+
+class FamilyContact(Base):
+    __tablename__ = "family_contacts"
+
+    id: Mapped[intpk]
+    patient_id: Mapped[patient_fk]
+    name: Mapped[short_text]
+    relationship_to_patient: Mapped[str] = mapped_column(String(80))
+    is_surrogate: Mapped[bool] = mapped_column(default=False)
+    phone: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(254))
+    # The portal account this person signs in with, once invited and registered.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+
+
+class Conference(Base):
+    __tablename__ = "conferences"
+
+    id: Mapped[intpk]
+    title: Mapped[short_text]
+    starts_at: Mapped[timestamp]
+    ends_at: Mapped[timestamp]
+    chair_id: Mapped[user_fk]
+    status: Mapped[ConferenceStatus] = mapped_column(_enum(ConferenceStatus, "conference_status"))
+
+    cases: Mapped[list[ConferenceCase]] = relationship(
+        back_populates="conference", order_by="ConferenceCase.agenda_order"
+    )
+
+    __table_args__ = (CheckConstraint("ends_at > starts_at", name="ends_after_start"),)
+
+
+class ConferenceCase(Base):
+    __tablename__ = "conference_cases"
+
+    id: Mapped[intpk]
+    conference_id: Mapped[int] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
+    patient_id: Mapped[patient_fk]
+    agenda_order: Mapped[int]
+    presenter_id: Mapped[user_fk]
+    time_box_minutes: Mapped[int] = mapped_column(default=10)
+    question: Mapped[long_text]
+
+    conference: Mapped[Conference] = relationship(back_populates="cases")
+    patient: Mapped[Patient] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("conference_id", "agenda_order"),
+        CheckConstraint("time_box_minutes > 0", name="time_box_positive"),
+    )
+
+
+class Attendance(Base):
+    __tablename__ = "attendance"
+
+    id: Mapped[intpk]
+    conference_id: Mapped[int] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[user_fk]
+    role_at_meeting: Mapped[str] = mapped_column(String(40))
+    joined_at: Mapped[timestamp]
+    left_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    remote: Mapped[bool] = mapped_column(default=True)
+
+
+ESAS_ITEM_COLUMNS = (
+    "pain",
+    "tiredness",
+    "drowsiness",
+    "nausea",
+    "lack_of_appetite",
+    "shortness_of_breath",
+    "depression",
+    "anxiety",
+    "wellbeing",
+)
+
+
+def _score_check(column: str) -> CheckConstraint:
+    return CheckConstraint(f"{column} IS NULL OR ({column} >= 0 AND {column} <= 10)", name=f"{column}_0_10")
+
+
+class SymptomAssessment(Base):
+    """One ESAS-r check-in. An item left blank is NULL, never zero: zero means 'no symptom'."""
+
+    __tablename__ = "symptom_assessments"
+
+    id: Mapped[intpk]
+    patient_id: Mapped[patient_fk]
+    assessed_at: Mapped[timestamp] = mapped_column(index=True)
+    completed_by: Mapped[CompletedBy] = mapped_column(_enum(CompletedBy, "completed_by"))
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    pain: Mapped[int | None]
+    tiredness: Mapped[int | None]
+    drowsiness: Mapped[int | None]
+    nausea: Mapped[int | None]
+    lack_of_appetite: Mapped[int | None]
+    shortness_of_breath: Mapped[int | None]
+    depression: Mapped[int | None]
+    anxiety: Mapped[int | None]
+    wellbeing: Mapped[int | None]
+    other_problem: Mapped[str | None] = mapped_column(String(100))
+    other_score: Mapped[int | None]
+
+    __table_args__ = tuple(_score_check(c) for c in (*ESAS_ITEM_COLUMNS, "other_score"))
+
+
+class Alert(Base):
+    __tablename__ = "alerts"
+
+    id: Mapped[intpk]
+    patient_id: Mapped[patient_fk]
+    assessment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("symptom_assessments.id", ondelete="SET NULL")
+    )
+    rule: Mapped[AlertRule] = mapped_column(_enum(AlertRule, "alert_rule"))
+    # The ESAS-r item the alert is about; NULL for total-score and missed check-in alerts.
+    item: Mapped[str | None] = mapped_column(String(40))
+    message: Mapped[long_text]
+    status: Mapped[AlertStatus] = mapped_column(_enum(AlertStatus, "alert_status"), index=True)
+    raised_at: Mapped[timestamp]
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    actioned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actioned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    action_note: Mapped[str | None] = mapped_column(Text)
+
+
+class GoalsOfCareDocument(Base):
+    __tablename__ = "goals_of_care_documents"
+
+    id: Mapped[intpk]
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), unique=True)
+    # Optimistic lock: a save names the version it started from and is refused if another came first.
+    version: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[timestamp]
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class GoalsOfCareVersion(Base):
+    __tablename__ = "goals_of_care_versions"
+
+    id: Mapped[intpk]
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("goals_of_care_documents.id", ondelete="CASCADE"), index=True
+    )
+    version_number: Mapped[int]
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    author_id: Mapped[user_fk]
+    created_at: Mapped[timestamp]
+
+    __table_args__ = (UniqueConstraint("document_id", "version_number"),)
+
+
+class PlanItem(Base):
+    __tablename__ = "plan_items"
+
+    id: Mapped[intpk]
+    patient_id: Mapped[patient_fk]
+    conference_id: Mapped[int | None] = mapped_column(ForeignKey("conferences.id"))
+    discipline: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    description: Mapped[long_text]
+    status: Mapped[PlanItemStatus] = mapped_column(_enum(PlanItemStatus, "plan_item_status"))
+    created_by_id: Mapped[user_fk]
+    created_at: Mapped[timestamp]
+    version: Mapped[int] = mapped_column(default=0)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class SignOff(Base):
+    """One discipline's signature on the plan content whose SHA-256 it names."""
+
+    __tablename__ = "sign_offs"
+
+    id: Mapped[intpk]
+    patient_id: Mapped[patient_fk]
+    conference_id: Mapped[int | None] = mapped_column(ForeignKey("conferences.id"))
+    user_id: Mapped[user_fk]
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    decision: Mapped[SignOffDecision] = mapped_column(_enum(SignOffDecision, "sign_off_decision"))
+    statement: Mapped[long_text]
+    dissent_reason: Mapped[str | None] = mapped_column(Text)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[timestamp]
+    voided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class Invitation(Base):
+    __tablename__ = "invitations"
+
+    id: Mapped[intpk]
+    conference_id: Mapped[int] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
+    family_contact_id: Mapped[int] = mapped_column(ForeignKey("family_contacts.id", ondelete="CASCADE"))
+    # Only the hash of the invitation token is stored, like a password.
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[user_fk]
+    created_at: Mapped[timestamp]
+    expires_at: Mapped[timestamp]
+    accepted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class Consent(Base):
+    __tablename__ = "consents"
+
+    id: Mapped[intpk]
+    patient_id: Mapped[patient_fk]
+    family_contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("family_contacts.id", ondelete="CASCADE")
+    )
+    # e.g. "share_record_with_family", "video_meeting"
+    scope: Mapped[str] = mapped_column(String(60))
+    granted: Mapped[bool]
+    recorded_by_id: Mapped[user_fk]
+    recorded_at: Mapped[timestamp]
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class AuditEvent(Base):
+    """Append-only. The database itself refuses UPDATE and DELETE (triggers, see the first migration).
+
+    actor_user_id and patient_id are deliberately not foreign keys: an audit row must outlive the rows it
+    speaks of, and a cascading delete would otherwise try (and fail) to remove it.
+    """
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    occurred_at: Mapped[timestamp] = mapped_column(index=True)
+    actor_user_id: Mapped[int | None] = mapped_column(index=True)
+    actor_name: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    patient_id: Mapped[int | None] = mapped_column(index=True)
+    target_type: Mapped[str | None] = mapped_column(String(60))
+    target_id: Mapped[str | None] = mapped_column(String(60))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)

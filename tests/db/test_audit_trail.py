@@ -1,0 +1,110 @@
+"""The audit trail is append-only in the database itself, and any edit behind the portal's back is found."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from access import audit
+from db.engine import PROJECT_ROOT, transaction
+from tests.factories import NOW
+
+
+def _three_events(engine) -> None:
+    with transaction(engine) as s:
+        for n in range(3):
+            audit.record(
+                s,
+                "patient_viewed",
+                actor_user_id=1,
+                actor_name="nurse",
+                patient_id=n + 1,
+                target_type="patient",
+                target_id=n + 1,
+                details={"screen": "record summary"},
+                now=NOW,
+            )
+
+
+def test_update_of_an_audit_row_is_refused_by_the_database(engine):
+    _three_events(engine)
+    with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+        conn.execute(text("UPDATE audit_events SET actor_name = 'someone else' WHERE id = 2"))
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT actor_name FROM audit_events WHERE id = 2")).scalar() == "nurse"
+
+
+def test_delete_of_an_audit_row_is_refused_by_the_database(engine):
+    _three_events(engine)
+    with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_events WHERE id = 1"))
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM audit_events")).scalar() == 3, "an audit row vanished"
+
+
+def test_unregistered_action_is_refused(engine):
+    with pytest.raises(audit.UnknownAuditAction), transaction(engine) as s:
+        audit.record(s, "made_up_action", actor_user_id=None, actor_name="x")
+
+
+def _tamper(engine, statement: str) -> None:
+    """What someone with direct database access could do: lift the guard, edit, put the guard back."""
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.execute(text("DROP TRIGGER audit_events_no_update"))
+            conn.execute(text("DROP TRIGGER audit_events_no_delete"))
+            conn.execute(text(statement))
+        else:
+            conn.execute(text("ALTER TABLE audit_events DISABLE TRIGGER USER"))
+            conn.execute(text(statement))
+            conn.execute(text("ALTER TABLE audit_events ENABLE TRIGGER USER"))
+
+
+def _verify_cli(db_url: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "access.audit", "verify"],
+        cwd=PROJECT_ROOT,
+        env={"DATABASE_URL": db_url, "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_verify_command_says_intact_for_an_untouched_chain(engine, db_url):
+    _three_events(engine)
+    result = _verify_cli(db_url)
+    assert result.returncode == 0, result.stderr
+    assert "intact: 3 events checked" in result.stdout
+
+
+def test_verify_command_names_the_edited_row(engine, db_url):
+    _three_events(engine)
+    _tamper(engine, "UPDATE audit_events SET actor_name = 'quietly changed' WHERE id = 2")
+    result = _verify_cli(db_url)
+    assert result.returncode == 1, "an edited audit row must make verify fail"
+    assert "BROKEN at event id 2" in result.stdout, (
+        f"verify should name the first broken link: {result.stdout}"
+    )
+    assert "edited" in result.stdout
+
+
+def test_verify_finds_a_removed_row(engine):
+    _three_events(engine)
+    _tamper(engine, "DELETE FROM audit_events WHERE id = 2")
+    with transaction(engine) as s:
+        result = audit.verify(s)
+    assert not result.intact and result.broken_id == 3, "removing a row must break the link of the next one"
+
+
+def test_chain_links_each_row_to_the_previous(engine):
+    _three_events(engine)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT prev_hash, hash FROM audit_events ORDER BY id")).all()
+    assert rows[0].prev_hash == audit.GENESIS_HASH
+    assert rows[1].prev_hash == rows[0].hash and rows[2].prev_hash == rows[1].hash

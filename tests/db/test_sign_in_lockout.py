@@ -1,0 +1,70 @@
+"""Password sign-in: argon2id, lock-out after five failures, and what the audit trail records."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from access import settings as settings_module
+from access.accounts import SignInOutcome, sign_in_with_password
+from access.roles import Role
+from db.engine import transaction
+from db.models import AuditEvent, User
+from tests import factories
+from tests.factories import NOW, PASSWORD
+
+
+def _attempt(engine, password: str, now: dt.datetime):
+    with transaction(engine) as s:
+        return sign_in_with_password(s, "nurse", password, settings_module.load(), now)
+
+
+def test_password_is_stored_as_argon2id(engine):
+    with transaction(engine) as s:
+        factories.user(s, "nurse", Role.NURSE)
+    with transaction(engine) as s:
+        stored = s.scalar(select(User.password_hash))
+    assert stored.startswith("$argon2id$"), "passwords must be hashed with argon2id"
+    assert PASSWORD not in stored
+
+
+def test_sixth_attempt_with_the_right_password_is_refused_until_the_lock_ends(engine):
+    with transaction(engine) as s:
+        factories.user(s, "nurse", Role.NURSE)
+    for n in range(5):
+        assert _attempt(engine, f"wrong-{n}", NOW + dt.timedelta(seconds=n)).outcome is SignInOutcome.WRONG
+
+    locked = _attempt(engine, PASSWORD, NOW + dt.timedelta(minutes=1))
+    assert locked.outcome is SignInOutcome.LOCKED and locked.identity is None, "locked account let someone in"
+    assert locked.message == "Wrong user name or password.", "a locked account must not announce itself"
+
+    still = _attempt(engine, PASSWORD, NOW + dt.timedelta(minutes=14, seconds=59))
+    assert still.identity is None, "the lock must hold for the whole 15 minutes"
+
+    after = _attempt(engine, PASSWORD, NOW + dt.timedelta(minutes=15, seconds=5))
+    assert after.outcome is SignInOutcome.OK and after.identity is not None, (
+        "the right password works after the lock"
+    )
+
+    with transaction(engine) as s:
+        actions = s.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert actions.count("sign_in_failed") == 7 and actions.count("account_locked") == 1
+    assert actions[-1] == "sign_in"
+
+
+def test_a_success_resets_the_failure_count(engine):
+    with transaction(engine) as s:
+        factories.user(s, "nurse", Role.NURSE)
+    for n in range(4):
+        _attempt(engine, f"wrong-{n}", NOW)
+    assert _attempt(engine, PASSWORD, NOW).identity is not None
+    for n in range(4):
+        _attempt(engine, f"wrong-again-{n}", NOW)
+    assert _attempt(engine, PASSWORD, NOW).identity is not None, "four failures after a success must not lock"
+
+
+def test_inactive_account_cannot_sign_in(engine):
+    with transaction(engine) as s:
+        factories.user(s, "nurse", Role.NURSE).active = False
+    assert _attempt(engine, PASSWORD, NOW).identity is None

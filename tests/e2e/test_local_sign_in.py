@@ -1,0 +1,44 @@
+"""Sign-in with a local (password) account: the demo physician, and a wrong password."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import (
+    AppServerFactory,
+    care_team_patients,
+    demo_password,
+    sign_in,
+    wait_for_app,
+)
+
+pytestmark = pytest.mark.e2e
+
+
+def test_demo_physician_sees_home_with_own_patients(page: Page, app_server: AppServerFactory) -> None:
+    server = app_server()
+    own_patients = care_team_patients(server.db_path, "physician")
+    assert own_patients, "the demo seed puts no patient on the demo physician's care team"
+
+    page.goto(server.url)
+    sign_in(page, "physician", demo_password("physician"))
+
+    main = page.get_by_test_id("stMain")
+    expect(main.get_by_role("heading", level=1)).to_contain_text("Home")
+    expect(main.get_by_role("heading", name="Upcoming conferences")).to_be_visible()
+    names = "|".join(re.escape(p.family_name) for p in own_patients)
+    expect(main).to_contain_text(re.compile(rf"(?<!\w)({names})(?!\w)"))
+
+
+def test_wrong_password_is_refused(page: Page, app_server: AppServerFactory) -> None:
+    server = app_server()
+    page.goto(server.url)
+    sign_in(page, "physician", demo_password("physician") + "-wrong")
+
+    expect(page.get_by_text("Wrong user name or password.", exact=True)).to_be_visible()
+    wait_for_app(page)
+    expect(page.get_by_label("User name", exact=True)).to_be_visible()
+    expect(page.get_by_test_id("stMain").get_by_role("heading", name="Upcoming conferences")).to_have_count(0)

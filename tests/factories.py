@@ -1,0 +1,110 @@
+"""Small builders for test data. Synthetic people only."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import itertools
+
+from sqlalchemy.orm import Session
+
+from access.passwords import hash_password
+from access.roles import Role
+from db.models import (
+    ESAS_ITEM_COLUMNS,
+    CareTeamMember,
+    CompletedBy,
+    Conference,
+    ConferenceCase,
+    ConferenceStatus,
+    Patient,
+    PcocPhase,
+    SymptomAssessment,
+    User,
+)
+
+NOW = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
+PASSWORD = "correct-horse-battery"
+_counter = itertools.count(1)
+
+
+@functools.lru_cache(maxsize=8)
+def _hash(password: str) -> str:
+    # Real argon2id hashes, computed once per password: tests build many accounts.
+    return hash_password(password)
+
+
+def user(session: Session, username: str, role: Role | None, *, password: str | None = PASSWORD) -> User:
+    u = User(
+        username=username,
+        display_name=f"Test {username.replace('_', ' ').title()}",
+        role=role,
+        password_hash=_hash(password) if password else None,
+        created_at=NOW,
+    )
+    session.add(u)
+    session.flush()
+    return u
+
+
+def patient(session: Session, given: str, family: str, **overrides: object) -> Patient:
+    n = next(_counter)
+    p = Patient(
+        mrn=overrides.pop("mrn", f"SYN-T{n:04d}"),
+        given_name=given,
+        family_name=family,
+        birth_date=dt.date(1950, 1, 1),
+        sex="female",
+        preferred_language="English",
+        diagnosis="Metastatic lung cancer",
+        pcoc_phase=PcocPhase.STABLE,
+        created_at=NOW,
+        **overrides,
+    )
+    session.add(p)
+    session.flush()
+    return p
+
+
+def on_team(session: Session, p: Patient, *users: User) -> None:
+    for u in users:
+        session.add(CareTeamMember(patient_id=p.id, user_id=u.id, added_at=NOW))
+    session.flush()
+
+
+def assessment(
+    session: Session, p: Patient, when: dt.datetime, score: int = 2, **items: int
+) -> SymptomAssessment:
+    values = dict.fromkeys(ESAS_ITEM_COLUMNS, score)
+    values.update(items)
+    a = SymptomAssessment(patient_id=p.id, assessed_at=when, completed_by=CompletedBy.PATIENT, **values)
+    session.add(a)
+    session.flush()
+    return a
+
+
+def conference(
+    session: Session, chair: User, title: str, starts: dt.datetime, *cases: tuple[Patient, User, str]
+) -> Conference:
+    c = Conference(
+        title=title,
+        starts_at=starts,
+        ends_at=starts + dt.timedelta(hours=1),
+        chair_id=chair.id,
+        status=ConferenceStatus.SCHEDULED,
+    )
+    session.add(c)
+    session.flush()
+    for order, (p, presenter, question) in enumerate(cases, start=1):
+        session.add(
+            ConferenceCase(
+                conference_id=c.id,
+                patient_id=p.id,
+                agenda_order=order,
+                presenter_id=presenter.id,
+                time_box_minutes=15,
+                question=question,
+            )
+        )
+    session.flush()
+    return c

@@ -1,0 +1,32 @@
+from access.roles import PageId, Role, may_open, pages_for, parse_role
+
+
+def test_each_role_sees_exactly_its_pages():
+    expected = {
+        Role.PHYSICIAN: {PageId.HOME, PageId.PATIENTS},
+        Role.NURSE: {PageId.HOME, PageId.PATIENTS},
+        Role.SOCIAL_WORKER: {PageId.HOME, PageId.PATIENTS},
+        Role.CHAPLAIN: {PageId.HOME, PageId.PATIENTS},
+        Role.PHARMACIST: {PageId.HOME, PageId.PATIENTS},
+        Role.ADMIN: {PageId.HOME, PageId.ADMIN_USERS, PageId.ADMIN_AUDIT},
+        Role.FAMILY: {PageId.HOME},
+    }
+    assert {role: set(pages_for(role)) for role in Role} == expected
+
+
+def test_nobody_signed_in_may_open_nothing():
+    assert not any(may_open(None, page) for page in PageId)
+
+
+def test_admin_sees_no_patient_pages_and_clinicians_no_admin_pages():
+    assert not may_open(Role.ADMIN, PageId.PATIENTS), "administrators manage accounts, not records"
+    assert not may_open(Role.PHYSICIAN, PageId.ADMIN_AUDIT)
+    assert not may_open(Role.FAMILY, PageId.PATIENTS), "family must not browse the patient list"
+
+
+def test_parse_role_accepts_claim_spellings_and_rejects_others():
+    assert parse_role("Social Worker") is Role.SOCIAL_WORKER
+    assert parse_role("social-worker") is Role.SOCIAL_WORKER
+    assert parse_role("PHYSICIAN") is Role.PHYSICIAN
+    assert parse_role("superuser") is None
+    assert parse_role(None) is None
