@@ -50,6 +50,15 @@ ACTIONS: dict[str, Action] = {
         Action("user_updated", "An administrator changed an account's role or status."),
         Action("audit_report_viewed", "An administrator ran or downloaded the audit report."),
         Action("demo_seeded", "Demo data was loaded into the database."),
+        Action("meeting_lobby_entered", "Someone started waiting in a meeting's lobby."),
+        Action("meeting_joined", "Someone joined a meeting's video room directly."),
+        Action("meeting_admitted", "A clinician admitted someone from the lobby."),
+        Action("meeting_declined", "A clinician declined someone waiting in the lobby."),
+        Action("meeting_left", "Someone left a meeting."),
+        Action("meeting_dropped", "Someone's connection was lost and they dropped out of a meeting."),
+        Action("meeting_removed", "A clinician removed someone from a meeting."),
+        Action("meeting_muted", "A clinician muted someone's microphone."),
+        Action("meeting_ended", "A clinician ended a meeting for everyone."),
     )
 }
 

@@ -212,15 +212,35 @@ class ConferenceCase(Base):
     )
 
 
+class AttendanceOutcome(str, enum.Enum):
+    WAITING = "waiting"  # in the lobby now
+    IN_ROOM = "in_room"  # in the meeting now
+    LEFT = "left"
+    DROPPED = "dropped"  # connection lost or tab closed
+    REMOVED = "removed"
+    DECLINED = "declined"  # not admitted from the lobby
+    ENDED = "ended"  # the meeting was ended while they were there
+
+
 class Attendance(Base):
+    """One stay of one person at a meeting: from the lobby (if they waited) to the moment they went."""
+
     __tablename__ = "attendance"
 
     id: Mapped[intpk]
     conference_id: Mapped[int] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[user_fk]
     role_at_meeting: Mapped[str] = mapped_column(String(40))
-    joined_at: Mapped[timestamp]
+    waiting_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # NULL for someone who waited in the lobby and was never admitted.
+    joined_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    admitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     left_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    outcome: Mapped[AttendanceOutcome] = mapped_column(
+        _enum(AttendanceOutcome, "attendance_outcome"), default=AttendanceOutcome.IN_ROOM
+    )
+    # Who removed, declined, or ended the meeting for this person.
+    outcome_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     remote: Mapped[bool] = mapped_column(default=True)
 
 

@@ -34,6 +34,7 @@ from db.models import (
     AlertRule,
     AlertStatus,
     Attendance,
+    AttendanceOutcome,
     AuditEvent,
     Base,
     CareTeamMember,
@@ -822,6 +823,7 @@ def _attendance(
                     role_at_meeting=user.role.value,
                     joined_at=conference.starts_at + dt.timedelta(minutes=rng.randint(0, 4)),
                     left_at=conference.ends_at - dt.timedelta(minutes=rng.randint(0, 5)),
+                    outcome=AttendanceOutcome.LEFT,
                     remote=rng.random() < 0.6,
                 )
             )

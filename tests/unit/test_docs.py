@@ -49,3 +49,9 @@ def test_every_audit_action_used_in_the_code_is_registered():
                     )
     assert used, "the scan found no audit calls at all, so it is not looking in the right place"
     assert used <= set(ACTIONS), f"unregistered audit actions in use: {used - set(ACTIONS)}"
+
+
+def test_every_room_event_maps_to_a_registered_audit_action():
+    from access.meetings import ROOM_EVENT_ACTIONS
+
+    assert set(ROOM_EVENT_ACTIONS.values()) <= set(ACTIONS)
