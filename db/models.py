@@ -212,7 +212,7 @@ class ConferenceCase(Base):
     )
 
 
-class AttendanceOutcome(str, enum.Enum):
+class AttendanceOutcome(enum.StrEnum):
     WAITING = "waiting"  # in the lobby now
     IN_ROOM = "in_room"  # in the meeting now
     LEFT = "left"
