@@ -14,6 +14,11 @@ from components.gate import current_identity, oidc_refused
 PAGES: dict[PageId, dict[str, str]] = {
     PageId.HOME: {"page": "pages/home.py", "title": "Home", "icon": ":material/home:"},
     PageId.PATIENTS: {"page": "pages/patients.py", "title": "Patients", "icon": ":material/group:"},
+    PageId.CONFERENCE_ROOM: {
+        "page": "pages/conference_room.py",
+        "title": "Conference room",
+        "icon": ":material/video_call:",
+    },
     PageId.ADMIN_USERS: {
         "page": "pages/admin_users.py",
         "title": "Users and roles",
@@ -43,6 +48,12 @@ else:
         )
         for index, page_id in enumerate(pages_for(identity.role))
     ]
-    navigation = st.navigation(pages)
+    # The menu is drawn here rather than by st.navigation: .streamlit/config.toml turns Streamlit's own
+    # sidebar menu off, because on a fresh server it would list every file in pages/ to anyone.
+    navigation = st.navigation(pages, position="hidden")
+    with st.sidebar:
+        for page in pages:
+            st.page_link(page)
+        st.divider()
     session_bar.show(identity)
 navigation.run()

@@ -44,14 +44,17 @@ class PageId(enum.StrEnum):
     PATIENTS = "patients"
     ADMIN_USERS = "admin_users"
     ADMIN_AUDIT = "admin_audit"
+    CONFERENCE_ROOM = "conference_room"
 
 
 _PAGES_BY_ROLE: dict[Role, tuple[PageId, ...]] = {
-    **{role: (PageId.HOME, PageId.PATIENTS) for role in CLINICAL_ROLES},
+    **{role: (PageId.HOME, PageId.PATIENTS, PageId.CONFERENCE_ROOM) for role in CLINICAL_ROLES},
+    # Administrators manage accounts; they take no part in clinical meetings.
     Role.ADMIN: (PageId.HOME, PageId.ADMIN_USERS, PageId.ADMIN_AUDIT),
-    # A family member's own screens (their conferences, check-ins) arrive with later work; until then
-    # they get the home page only, which shows their invitations and no clinical lists.
-    Role.FAMILY: (PageId.HOME,),
+    # A family member's other screens (check-ins) arrive with later work; until then they get the home
+    # page, which shows their invitations and no clinical lists, and the conference room, where they wait
+    # in the lobby until someone from the care team admits them.
+    Role.FAMILY: (PageId.HOME, PageId.CONFERENCE_ROOM),
 }
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 
 def _float(name: str, default: float) -> float:
@@ -28,6 +30,11 @@ class Settings:
     lockout_attempts: int
     lockout_duration: dt.timedelta
     roles_claim: str
+    # ICE servers for the video room, as RTCConfiguration.iceServers entries ({urls, username, credential}).
+    # Empty by default: browsers and server then use host candidates only, and nothing ever asks an outside
+    # STUN server. Real deployments configure their own TURN server here (see README, "ICE: STUN and TURN").
+    ice_servers: tuple[dict[str, Any], ...] = field(default=())
+    room_cap: int = 8
 
 
 # name -> what it does; README lists each of these and a test checks that it does.
@@ -39,7 +46,32 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "VESPER_LOCKOUT_ATTEMPTS": "Failed password attempts before an account locks (default 5).",
     "VESPER_LOCKOUT_MINUTES": "How long a locked account stays locked (default 15).",
     "VESPER_OIDC_ROLES_CLAIM": "ID-token claim that carries the portal role(s) (default roles).",
+    "VESPER_ICE_SERVERS": "JSON list of ICE servers ({urls, username, credential}) for the video room "
+    "(default none: host candidates only, no outside STUN server).",
+    "VESPER_ROOM_CAP": "Most people in one video room, lobby included (default 8).",
 }
+
+
+def _ice_servers(name: str) -> tuple[dict[str, Any], ...]:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return ()
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a JSON list of ICE servers, got {raw!r}") from exc
+    if not isinstance(value, list):
+        raise ValueError(f"{name} must be a JSON list of ICE servers")
+    servers: list[dict[str, Any]] = []
+    for entry in value:
+        urls = entry.get("urls") if isinstance(entry, dict) else None
+        if not (isinstance(urls, str) or (isinstance(urls, list) and all(isinstance(u, str) for u in urls))):
+            raise ValueError(f'{name}: every entry needs "urls" (a string or a list of strings)')
+        unknown = set(entry) - {"urls", "username", "credential"}
+        if unknown:
+            raise ValueError(f"{name}: unknown keys {sorted(unknown)}")
+        servers.append(dict(entry))
+    return tuple(servers)
 
 
 def load() -> Settings:
@@ -50,4 +82,6 @@ def load() -> Settings:
         lockout_attempts=int(_float("VESPER_LOCKOUT_ATTEMPTS", 5)),
         lockout_duration=dt.timedelta(minutes=_float("VESPER_LOCKOUT_MINUTES", 15)),
         roles_claim=os.environ.get("VESPER_OIDC_ROLES_CLAIM", "").strip() or "roles",
+        ice_servers=_ice_servers("VESPER_ICE_SERVERS"),
+        room_cap=int(_float("VESPER_ROOM_CAP", 8)),
     )

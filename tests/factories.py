@@ -17,6 +17,7 @@ from db.models import (
     Conference,
     ConferenceCase,
     ConferenceStatus,
+    FamilyContact,
     Patient,
     PcocPhase,
     SymptomAssessment,
@@ -108,3 +109,15 @@ def conference(
         )
     session.flush()
     return c
+
+
+def family_contact(
+    session: Session, p: Patient, account: User, relationship: str = "daughter"
+) -> FamilyContact:
+    """A relative of `p` who signs in to the portal with `account` (a family-role user)."""
+    contact = FamilyContact(
+        patient_id=p.id, name=account.display_name, relationship_to_patient=relationship, user_id=account.id
+    )
+    session.add(contact)
+    session.flush()
+    return contact

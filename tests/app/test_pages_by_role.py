@@ -18,6 +18,7 @@ TITLES = {
     PageId.PATIENTS: "Patients",
     PageId.ADMIN_USERS: "Users and roles",
     PageId.ADMIN_AUDIT: "Audit report",
+    PageId.CONFERENCE_ROOM: "Conference room",
 }
 
 

@@ -32,6 +32,16 @@ def test_demo_physician_sees_home_with_own_patients(page: Page, app_server: AppS
     names = "|".join(re.escape(p.family_name) for p in own_patients)
     expect(main).to_contain_text(re.compile(rf"(?<!\w)({names})(?!\w)"))
 
+    # The sidebar menu is how people move between pages: it must list the role's pages and work.
+    sidebar = page.get_by_test_id("stSidebar")
+    for title in ("Home", "Patients", "Conference room"):
+        expect(sidebar.get_by_role("link", name=title)).to_be_visible()
+    expect(sidebar.get_by_role("link", name="Audit report")).to_have_count(0)
+    sidebar.get_by_role("link", name="Patients").click()
+    expect(main.get_by_role("heading", level=1)).to_contain_text("Patients")
+    wait_for_app(page)
+    expect(main.get_by_text("Open a patient's record")).to_be_visible()
+
 
 def test_wrong_password_is_refused(page: Page, app_server: AppServerFactory) -> None:
     server = app_server()

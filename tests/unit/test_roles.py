@@ -3,13 +3,13 @@ from access.roles import PageId, Role, may_open, pages_for, parse_role
 
 def test_each_role_sees_exactly_its_pages():
     expected = {
-        Role.PHYSICIAN: {PageId.HOME, PageId.PATIENTS},
-        Role.NURSE: {PageId.HOME, PageId.PATIENTS},
-        Role.SOCIAL_WORKER: {PageId.HOME, PageId.PATIENTS},
-        Role.CHAPLAIN: {PageId.HOME, PageId.PATIENTS},
-        Role.PHARMACIST: {PageId.HOME, PageId.PATIENTS},
+        Role.PHYSICIAN: {PageId.HOME, PageId.PATIENTS, PageId.CONFERENCE_ROOM},
+        Role.NURSE: {PageId.HOME, PageId.PATIENTS, PageId.CONFERENCE_ROOM},
+        Role.SOCIAL_WORKER: {PageId.HOME, PageId.PATIENTS, PageId.CONFERENCE_ROOM},
+        Role.CHAPLAIN: {PageId.HOME, PageId.PATIENTS, PageId.CONFERENCE_ROOM},
+        Role.PHARMACIST: {PageId.HOME, PageId.PATIENTS, PageId.CONFERENCE_ROOM},
         Role.ADMIN: {PageId.HOME, PageId.ADMIN_USERS, PageId.ADMIN_AUDIT},
-        Role.FAMILY: {PageId.HOME},
+        Role.FAMILY: {PageId.HOME, PageId.CONFERENCE_ROOM},
     }
     assert {role: set(pages_for(role)) for role in Role} == expected
 
@@ -22,6 +22,7 @@ def test_admin_sees_no_patient_pages_and_clinicians_no_admin_pages():
     assert not may_open(Role.ADMIN, PageId.PATIENTS), "administrators manage accounts, not records"
     assert not may_open(Role.PHYSICIAN, PageId.ADMIN_AUDIT)
     assert not may_open(Role.FAMILY, PageId.PATIENTS), "family must not browse the patient list"
+    assert not may_open(Role.ADMIN, PageId.CONFERENCE_ROOM), "administrators take no part in meetings"
 
 
 def test_parse_role_accepts_claim_spellings_and_rejects_others():

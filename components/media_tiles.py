@@ -1,0 +1,151 @@
+"""The media on a participant's page: their publisher, a tile per other participant, their own preview.
+
+- one SENDONLY publisher (streamlit-webrtc): the browser's camera and microphone go to the hub
+  (HubSink -> hub.attach_source);
+- one RECVONLY tile per other participant in the room: hub.subscriber_track(...) carries that source's
+  encoded packets to this viewer, with no decode and no encode on the server;
+- the camera preview: a fixed page in an iframe that plays this browser's own camera locally. It sends
+  nothing to the server (the SENDONLY publisher draws no local video, and the hub never sends anyone their
+  own stream).
+
+Under AppTest (no Streamlit Runtime, so no webrtc component can run) each tile and the preview is a line of
+text instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+import streamlit.runtime
+from streamlit.runtime import Runtime
+from streamlit_webrtc import WebRtcMode, webrtc_streamer
+
+from access import settings as settings_module
+from components import room_roster
+from components.webrtc_hooks import connection_of
+from media.backend import ControlRefused, ParticipantView
+from media.hub import MediaHub
+from media.sink import HubSink
+
+MEDIA_STREAM_CONSTRAINTS = {"video": {"width": 640, "height": 360, "frameRate": 15}, "audio": True}
+TILE_COLUMNS = 2
+
+PREVIEW_PAGE = Path(__file__).with_name("camera_preview.html")  # static: nothing is filled in
+PREVIEW_ALT = "Your camera, shown only to you"
+PREVIEW_PLACEHOLDER = "Camera preview: your camera (only you see this)"
+LOBBY_PREVIEW_WIDTH = 480
+
+
+def media_available() -> bool:
+    """False under AppTest (whose Runtime is a MagicMock) and other runs with no real Streamlit server:
+    tiles become text."""
+    return streamlit.runtime.exists() and type(Runtime.instance()) is Runtime
+
+
+def rtc_configuration() -> dict[str, Any]:
+    # An explicit list, even when empty: streamlit-webrtc and aiortc fill in Google's STUN server only
+    # when iceServers is missing (None), never for [].
+    return {"iceServers": [dict(s) for s in settings_module.load().ice_servers]}
+
+
+def _session_cached(key: str, make: Callable[[], Any], alive: Callable[[Any], bool] = lambda _: True) -> Any:
+    value = st.session_state.get(key)
+    if value is None or not alive(value):
+        value = make()
+        st.session_state[key] = value
+    return value
+
+
+def publisher(backend: MediaHub, room_id: str, participant_id: str) -> None:
+    """This browser's camera and microphone, sent to the hub (draws no video of its own)."""
+    video = _session_cached(
+        f"vesper.room.sink.video.{participant_id}",
+        lambda: HubSink(backend, room_id, participant_id, "video", connection_of),
+    )
+    audio = _session_cached(
+        f"vesper.room.sink.audio.{participant_id}",
+        lambda: HubSink(backend, room_id, participant_id, "audio", connection_of),
+    )
+    webrtc_streamer(
+        key=f"pub-{participant_id}",
+        mode=WebRtcMode.SENDONLY,
+        rtc_configuration=rtc_configuration(),
+        media_stream_constraints=MEDIA_STREAM_CONSTRAINTS,
+        sink_video_track=video,
+        sink_audio_track=audio,
+        desired_playing_state=True,
+        media_toggle_controls=False,  # the room's own buttons are the one truth for mic and camera
+    )
+
+
+def camera_preview(*, width: int) -> None:
+    """This browser's own camera, played locally in an iframe and sent nowhere; text under AppTest.
+
+    Streamlit gives the iframe the camera in its feature policy (allow="camera; ..."), and it shares the
+    app's origin, so getUserMedia works there as on the page itself.
+    """
+    if not media_available():
+        st.text(PREVIEW_PLACEHOLDER)
+        return
+    st.iframe(PREVIEW_PAGE, width=width, height="content", alt=PREVIEW_ALT)
+
+
+def _forwarding_track(backend: MediaHub, room_id: str, viewer_id: str, source_id: str, kind: str) -> Any:
+    # One forwarding track per viewer, source and kind for as long as it lives; streamlit-webrtc stops it
+    # when the tile's connection ends, and the next connection gets a fresh one.
+    return _session_cached(
+        f"vesper.room.track.{kind}.{viewer_id}.{source_id}",
+        lambda: backend.subscriber_track(room_id, viewer_id, source_id, kind),
+        alive=lambda track: track.readyState != "ended",
+    )
+
+
+def tile(backend: MediaHub, room_id: str, viewer_id: str, source: ParticipantView) -> None:
+    """One other participant: name and role above their live video."""
+    st.markdown(f"**{source.display_name}** · {room_roster.role_label(source.role)}")
+    if not media_available():
+        st.text(f"Video: {source.display_name}")
+        return
+    try:
+        video = _forwarding_track(backend, room_id, viewer_id, source.participant_id, "video")
+        audio = _forwarding_track(backend, room_id, viewer_id, source.participant_id, "audio")
+    except ControlRefused as refused:  # they left between the snapshot and now
+        st.caption(str(refused))
+        return
+    webrtc_streamer(
+        key=f"tile-{source.participant_id}",
+        mode=WebRtcMode.RECVONLY,
+        rtc_configuration=rtc_configuration(),
+        source_video_track=video,
+        source_audio_track=audio,
+        desired_playing_state=True,
+        media_toggle_controls=False,
+    )
+
+
+def tiles(backend: MediaHub, room_id: str, viewer_id: str, others: list[ParticipantView]) -> None:
+    """A tile per other participant, TILE_COLUMNS to a row."""
+    if not others:
+        st.caption("Nobody else is in the room yet.")
+        return
+    for start in range(0, len(others), TILE_COLUMNS):
+        for column, source in zip(
+            st.columns(TILE_COLUMNS), others[start : start + TILE_COLUMNS], strict=False
+        ):
+            with column, st.container(border=True):
+                tile(backend, room_id, viewer_id, source)
+
+
+__all__ = [
+    "LOBBY_PREVIEW_WIDTH",
+    "PREVIEW_PLACEHOLDER",
+    "camera_preview",
+    "media_available",
+    "publisher",
+    "rtc_configuration",
+    "tile",
+    "tiles",
+]

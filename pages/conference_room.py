@@ -1,0 +1,43 @@
+"""Conference room: choose a meeting and join it (clinicians on the care team directly, everyone else through
+the lobby), then the live participant list, the controls and the video tiles."""
+
+import streamlit as st
+
+from access.meetings import joinable_conferences
+from access.records import AccessDenied
+from access.roles import PageId
+from components import clock, room_roster, video_room
+from components.gate import require_page
+from db.engine import transaction
+from media.backend import JoinOutcome
+
+identity = require_page(PageId.CONFERENCE_ROOM)
+
+st.title("Conference room")
+
+notice = video_room.take_notice()
+if notice is not None:
+    kind, message = notice
+    (st.warning if kind == "warning" else st.info)(message)
+
+seat = video_room.current_seat()
+if seat is not None:
+    video_room.show(identity, seat, key="room")
+    st.stop()
+
+with transaction() as session:
+    choices = joinable_conferences(session, identity, clock.now())
+requested = st.query_params.get("conference", "")
+chosen = room_roster.choose(choices, int(requested) if requested.isdigit() else None, key="room.choose")
+if chosen is not None:
+    try:
+        result = video_room.join(identity, chosen.conference_id)
+    except AccessDenied as refused:
+        st.error(str(refused))
+    else:
+        if result.outcome in (JoinOutcome.JOINED, JoinOutcome.WAITING):
+            st.rerun()
+        elif result.outcome is JoinOutcome.ROOM_FULL:
+            st.error(result.message)
+        else:
+            st.info(result.message)

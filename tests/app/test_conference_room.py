@@ -1,0 +1,288 @@
+"""The conference room under AppTest: joining, the lobby, a clinician's controls, and what gets recorded.
+
+AppTest has no Streamlit server, so streamlit-webrtc cannot run: each video tile renders as the text
+"Video: <name>" instead, and the camera preview as a line of text (components/media_tiles.py:
+media_available). Everything else is the real page, the real MediaHub and the real database. Each test gets
+a fresh hub (the cached one is cleared, which closes it).
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
+
+from access import meetings
+from access.roles import Role
+from components import clock, media_tiles, room_hub, room_roster, video_room, webrtc_hooks
+from db.engine import transaction
+from db.models import Attendance, AttendanceOutcome, AuditEvent, Conference, Patient, User
+from media.backend import ParticipantState, ParticipantView
+from tests import factories
+from tests.app.conftest import by_label, page_text, sign_in
+
+MEETING = "Weekly palliative MDT"
+
+
+@pytest.fixture(autouse=True)
+def fresh_hub():
+    room_hub.hub.clear()
+    video_room._removed_by.clear()
+    yield
+    room_hub.hub.clear()
+
+
+@pytest.fixture
+def family_linked(engine, clinic) -> None:
+    """The clinic's family account is Ada Quillfeather's daughter; Ada is on the meeting's agenda."""
+    with transaction(engine) as s:
+        ada = s.scalar(select(Patient).where(Patient.family_name == "Quillfeather"))
+        family = s.get(User, clinic.users[Role.FAMILY])
+        factories.family_contact(s, ada, family)
+
+
+def _room(app, username: str) -> AppTest:
+    at = sign_in(app(), username)
+    at.switch_page("pages/conference_room.py").run()
+    return at
+
+
+def _join(app, username: str) -> AppTest:
+    at = _room(app, username)
+    assert MEETING in page_text(at), f"{username} is not offered the meeting"
+    by_label(at.button, "Join").click().run()
+    return at
+
+
+def _labels(at: AppTest) -> set[str]:
+    return {b.label for b in at.button}
+
+
+def _tiles(at: AppTest) -> list[str]:
+    return [t.value for t in at.text if str(t.value).startswith("Video: ")]
+
+
+def _stays(engine, user_id: int) -> list[Attendance]:
+    with transaction(engine) as s:
+        rows = s.scalars(
+            select(Attendance).where(Attendance.user_id == user_id).order_by(Attendance.id)
+        ).all()
+        s.expunge_all()
+        return list(rows)
+
+
+def _actions(engine) -> list[tuple[str, str]]:
+    with transaction(engine) as s:
+        rows = s.scalars(
+            select(AuditEvent).where(AuditEvent.action.like("meeting_%")).order_by(AuditEvent.id)
+        ).all()
+        return [(r.action, r.actor_name) for r in rows]
+
+
+def test_streamlit_webrtc_still_has_the_hooks_the_room_patches():
+    """The pinned streamlit-webrtc still resolves its loop and relay through the module globals that
+    install_webrtc_hooks replaces; an upgrade that moved them would silently put media back on Streamlit's
+    own event loop."""
+    from streamlit_webrtc import webrtc
+
+    for name in webrtc_hooks.WEBRTC_HOOK_TARGETS:
+        assert callable(getattr(webrtc, name, None)), f"streamlit_webrtc.webrtc.{name} is gone"
+    assert webrtc_hooks.webrtc_hook_targets_used(), "WebRtcWorker no longer calls the patched functions"
+    backend = room_hub.hub()
+    assert webrtc_hooks.webrtc_hooks_installed()
+    assert webrtc.get_global_event_loop() is backend.loop, "peer connections would not run on the hub loop"
+    track = object()
+    assert webrtc.get_global_relay().subscribe(track) is track, (
+        "a relay proxy would sit between hub and aiortc"
+    )
+
+
+def test_rtc_configuration_never_falls_back_to_an_outside_stun_server(monkeypatch):
+    monkeypatch.delenv("VESPER_ICE_SERVERS", raising=False)
+    assert media_tiles.rtc_configuration() == {"iceServers": []}
+    monkeypatch.setenv(
+        "VESPER_ICE_SERVERS", '[{"urls": "turn:turn.example.org:3478", "username": "u", "credential": "c"}]'
+    )
+    assert media_tiles.rtc_configuration()["iceServers"][0]["urls"] == "turn:turn.example.org:3478"
+
+
+def test_clinician_on_the_care_team_joins_directly_and_it_is_recorded(app, engine, clinic):
+    at = _join(app, "physician")
+    text = page_text(at)
+    assert "In the room (1)" in text and "Test Physician" in text
+    assert room_roster.WAITING_MESSAGE not in text, "a care-team clinician must not wait in the lobby"
+    assert {"Mute microphone", "Turn camera off", "Leave", "End meeting"} <= _labels(at)
+    (stay,) = _stays(engine, clinic.users[Role.PHYSICIAN])
+    assert stay.outcome is AttendanceOutcome.IN_ROOM and stay.joined_at is not None
+    assert _actions(engine) == [("meeting_joined", "physician")]
+
+
+def test_family_waits_in_the_lobby_until_a_clinician_admits_them(app, engine, clinic, family_linked):
+    doctor = _join(app, "physician")
+    family = _join(app, "family")
+
+    text = page_text(family)
+    assert room_roster.WAITING_MESSAGE in text
+    assert _tiles(family) == [], "someone in the lobby must see no video from the room"
+    assert media_tiles.PREVIEW_PLACEHOLDER in text, "someone in the lobby sees their own camera preview"
+    assert not {"Admit", "Decline", "Mute", "Remove", "End meeting"} & _labels(family)
+
+    doctor.run()
+    assert "Waiting in the lobby (1)" in page_text(doctor)
+    assert "Test Family" in page_text(doctor)
+    by_label(doctor.button, "Admit").click().run()
+    assert "In the room (2)" in page_text(doctor)
+    assert _tiles(doctor) == ["Video: Test Family"]
+
+    family.run()
+    text = page_text(family)
+    assert room_roster.WAITING_MESSAGE not in text
+    assert "In the room (2)" in text
+    assert _tiles(family) == ["Video: Test Physician"]
+    assert not {"Admit", "Decline", "Mute", "Remove", "End meeting"} & _labels(family), (
+        "a family member must get no moderation controls"
+    )
+    assert {"Mute microphone", "Leave"} <= _labels(family)
+
+    (stay,) = _stays(engine, clinic.users[Role.FAMILY])
+    assert stay.outcome is AttendanceOutcome.IN_ROOM
+    assert stay.waiting_since is not None and stay.joined_at is not None
+    assert stay.admitted_by_id == clinic.users[Role.PHYSICIAN]
+    assert ("meeting_lobby_entered", "family") in _actions(engine)
+    assert ("meeting_admitted", "physician") in _actions(engine)
+
+
+def test_declined_family_member_is_told_plainly(app, engine, clinic, family_linked):
+    doctor = _join(app, "physician")
+    family = _join(app, "family")
+    doctor.run()
+    by_label(doctor.button, "Decline").click().run()
+    family.run()
+    assert "Sorry, you were not admitted to this meeting." in page_text(family)
+    assert _tiles(family) == []
+    (stay,) = _stays(engine, clinic.users[Role.FAMILY])
+    assert stay.outcome is AttendanceOutcome.DECLINED and stay.joined_at is None
+
+
+def test_removed_participant_is_told_who_removed_them(app, engine, clinic):
+    doctor = _join(app, "physician")
+    nurse = _join(app, "nurse")
+    doctor.run()
+    assert _tiles(doctor) == ["Video: Test Nurse"]
+    by_label(doctor.button, "Remove").click().run()
+    assert _tiles(doctor) == []
+    nurse.run()
+    assert "You were removed from the meeting by Test Physician." in page_text(nurse)
+    assert "In the room" not in page_text(nurse)
+    (stay,) = _stays(engine, clinic.users[Role.NURSE])
+    assert stay.outcome is AttendanceOutcome.REMOVED
+    assert stay.outcome_by_id == clinic.users[Role.PHYSICIAN]
+
+
+def test_mute_shows_who_muted_whom(app, engine, clinic):
+    doctor = _join(app, "physician")
+    nurse = _join(app, "nurse")
+    doctor.run()
+    by_label(doctor.button, "Mute").click().run()
+    nurse.run()
+    assert "muted by Test Physician" in page_text(nurse)
+    assert "Unmute microphone" in _labels(nurse)
+    assert ("meeting_muted", "physician") in _actions(engine)
+
+
+def test_ending_the_meeting_sends_everyone_out(app, engine, clinic):
+    doctor = _join(app, "physician")
+    nurse = _join(app, "nurse")
+    doctor.run()
+    by_label(doctor.button, "End meeting").click().run()
+    nurse.run()
+    assert "The care team ended this meeting." in page_text(nurse)
+    for role in (Role.PHYSICIAN, Role.NURSE):
+        (stay,) = _stays(engine, clinic.users[role])
+        assert stay.outcome is AttendanceOutcome.ENDED
+
+
+def test_full_room_says_so_and_lets_nobody_in(app, engine, clinic, monkeypatch):
+    monkeypatch.setenv("VESPER_ROOM_CAP", "1")
+    room_hub.hub.clear()
+    _join(app, "physician")
+    nurse = _join(app, "nurse")
+    assert "full" in page_text(nurse).lower()
+    assert "In the room" not in page_text(nurse)
+    assert _stays(engine, clinic.users[Role.NURSE]) == []
+
+
+def test_admin_may_not_open_the_room(app):
+    at = sign_in(app(), "admin")
+    assert "Conference room" not in {
+        info["page_name"] for info in at._registered_pages.values() if info.get("url_pathname") is not None
+    }
+
+
+def test_a_participant_whose_page_stops_polling_is_recorded_as_dropped(app, engine, clinic, monkeypatch):
+    """Through the real hub: its sweeper drops the silent nurse, and its on_dropped observer
+    (room_hub.record_dropped) writes the attendance outcome and the audit event, with the system as actor."""
+    monkeypatch.setattr(room_hub, "DROP_AFTER_SECONDS", 1.0)
+    room_hub.hub.clear()
+    nurse = _join(app, "nurse")  # AppTest runs no fragment between runs: from here on, no heartbeat
+    assert "In the room (1)" in page_text(nurse)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        (stay,) = _stays(engine, clinic.users[Role.NURSE])
+        if stay.outcome is not AttendanceOutcome.IN_ROOM:
+            break
+        time.sleep(0.2)  # polling interval of a bounded wait for the hub's sweeper
+    assert stay.outcome is AttendanceOutcome.DROPPED, f"the silent nurse was not recorded as dropped: {stay}"
+    assert stay.left_at is not None and stay.outcome_by_id is None
+    assert _actions(engine) == [("meeting_joined", "nurse"), ("meeting_dropped", "system")]
+    nurse.run()
+    assert video_room.DROPPED_MESSAGE in page_text(nurse)
+
+
+def test_record_dropped_writes_attendance_and_audit(engine, clinic):
+    """The observer on its own, as the hub calls it: room id and the dropped participant's view."""
+    conference_id = _conference_id(engine)
+    nurse = clinic.users[Role.NURSE]
+    with transaction(engine) as s:
+        meetings.record_room_event(
+            s,
+            conference_id,
+            "joined",
+            actor=None,
+            subject_user_id=nurse,
+            subject_name="Test Nurse",
+            subject_role="nurse",
+            now=clock.now(),
+        )
+    view = ParticipantView(
+        participant_id="p1",
+        user_id=nurse,
+        display_name="Test Nurse",
+        role="nurse",
+        state=ParticipantState.LEFT,
+        joined_at=clock.now(),
+        mic_on=True,
+        camera_on=True,
+        muted_by=None,
+    )
+    room_hub.record_dropped(room_hub.room_id_for(conference_id), view)
+    room_hub.record_dropped("not-a-conference", view)  # ignored (logged), not an error
+    (stay,) = _stays(engine, nurse)
+    assert stay.outcome is AttendanceOutcome.DROPPED and stay.left_at is not None
+    with transaction(engine) as s:
+        event = s.scalar(select(AuditEvent).where(AuditEvent.action == "meeting_dropped"))
+        assert event is not None and event.actor_name == "system" and event.actor_user_id is None
+        assert event.target_id == str(conference_id)
+
+
+def test_room_ids_map_back_to_their_conference():
+    assert room_hub.conference_id_for(room_hub.room_id_for(42)) == 42
+    assert room_hub.conference_id_for("42") is None
+    assert room_hub.conference_id_for("conference-x") is None
+
+
+def _conference_id(engine) -> int:
+    with transaction(engine) as s:
+        return s.scalar(select(Conference.id).where(Conference.title == MEETING))

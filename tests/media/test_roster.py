@@ -1,0 +1,187 @@
+"""Room rules: cap, lobby, who may use which control, heartbeats (no media involved)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from media.backend import ControlRefused, JoinOutcome, ParticipantState, ParticipantView
+from media.hub import MediaHub
+from tests.media.peers import person
+
+ROOM = "404"
+
+
+@pytest.fixture
+def small_hub() -> Iterator[MediaHub]:
+    h = MediaHub(cap=3, drop_after=1.5)
+    try:
+        yield h
+    finally:
+        h.close()
+
+
+def test_care_team_clinicians_join_directly_everyone_else_waits(small_hub: MediaHub):
+    doctor = small_hub.join(ROOM, person("Dr A"))
+    family = small_hub.join(ROOM, person("Wife", clinician=False, on_care_team=False))
+    visiting = small_hub.join(ROOM, person("Dr B", on_care_team=False))
+    assert doctor.outcome is JoinOutcome.JOINED
+    assert family.outcome is JoinOutcome.WAITING
+    assert family.message == "Please wait: someone from the care team will let you in shortly."
+    assert visiting.outcome is JoinOutcome.WAITING, "a clinician outside the care team must wait too"
+    states = {p.display_name: p.state for p in small_hub.snapshot(ROOM).participants}
+    assert states == {
+        "Dr A": ParticipantState.IN_ROOM,
+        "Wife": ParticipantState.LOBBY,
+        "Dr B": ParticipantState.LOBBY,
+    }
+
+
+def test_a_full_room_says_so_in_plain_words(small_hub: MediaHub):
+    for name in ("Dr A", "Dr B", "Dr C"):
+        assert small_hub.join(ROOM, person(name)).outcome is JoinOutcome.JOINED
+    full = small_hub.join(ROOM, person("Nephew", clinician=False, on_care_team=False))
+    assert full.outcome is JoinOutcome.ROOM_FULL and full.participant_id is None
+    assert (
+        full.message == "This meeting is full (3 people). Please ask the team to make room, then try again."
+    )
+    assert len(small_hub.snapshot(ROOM).participants) == 3, "the refused person must not appear anywhere"
+
+
+def test_the_default_cap_is_eight_and_the_lobby_counts(hub: MediaHub):
+    hub.join(ROOM, person("Dr A"))
+    for i in range(7):
+        assert (
+            hub.join(ROOM, person(f"Guest {i}", clinician=False, on_care_team=False)).outcome
+            is JoinOutcome.WAITING
+        )
+    full = hub.join(ROOM, person("Dr B"))
+    assert full.outcome is JoinOutcome.ROOM_FULL and "(8 people)" in full.message
+
+
+def test_only_clinicians_in_the_room_may_moderate(small_hub: MediaHub):
+    doctor = small_hub.join(ROOM, person("Dr A")).participant_id
+    family = small_hub.join(ROOM, person("Wife", clinician=False, on_care_team=False)).participant_id
+    waiting_doctor = small_hub.join(ROOM, person("Dr B", on_care_team=False)).participant_id
+    for by in (family, waiting_doctor, "nobody"):
+        for control in (
+            lambda by=by: small_hub.admit(ROOM, by, family),
+            lambda by=by: small_hub.decline(ROOM, by, family),
+            lambda by=by: small_hub.mute(ROOM, by, doctor),
+            lambda by=by: small_hub.remove(ROOM, by, doctor),
+            lambda by=by: small_hub.end(ROOM, by),
+        ):
+            version = small_hub.snapshot(ROOM).version
+            with pytest.raises(ControlRefused, match="Only a clinician"):
+                control()
+            assert small_hub.snapshot(ROOM).version == version, "a refused control changed the room"
+
+    small_hub.admit(ROOM, doctor, family)
+    with pytest.raises(ControlRefused):
+        small_hub.mute(ROOM, family, doctor)  # admitted, but still not a clinician
+    small_hub.decline(ROOM, doctor, waiting_doctor)
+    assert small_hub.heartbeat(ROOM, waiting_doctor) is ParticipantState.DECLINED
+
+    # Family may switch their own mic and camera, and leave.
+    small_hub.set_own_media(ROOM, family, mic_on=False, camera_on=False)
+    view = next(p for p in small_hub.snapshot(ROOM).participants if p.participant_id == family)
+    assert not view.mic_on and not view.camera_on and view.muted_by is None
+    small_hub.leave(ROOM, family)
+    assert small_hub.heartbeat(ROOM, family) is ParticipantState.LEFT
+
+    small_hub.end(ROOM, doctor)
+    snap = small_hub.snapshot(ROOM)
+    assert snap.ended and snap.participants == ()
+    ended = small_hub.join(ROOM, person("Dr C"))
+    assert ended.outcome is JoinOutcome.ROOM_ENDED and ended.participant_id is None
+
+
+def test_every_change_bumps_the_version(small_hub: MediaHub):
+    versions = [small_hub.snapshot(ROOM).version]
+    doctor = small_hub.join(ROOM, person("Dr A")).participant_id
+    versions.append(small_hub.snapshot(ROOM).version)
+    guest = small_hub.join(ROOM, person("Son", clinician=False, on_care_team=False)).participant_id
+    versions.append(small_hub.snapshot(ROOM).version)
+    small_hub.admit(ROOM, doctor, guest)
+    versions.append(small_hub.snapshot(ROOM).version)
+    small_hub.mute(ROOM, doctor, guest)
+    versions.append(small_hub.snapshot(ROOM).version)
+    small_hub.heartbeat(ROOM, guest)
+    assert small_hub.snapshot(ROOM).version == versions[-1], "a heartbeat is not a change"
+    small_hub.remove(ROOM, doctor, guest)
+    versions.append(small_hub.snapshot(ROOM).version)
+    assert versions == sorted(set(versions)), f"versions did not grow on every change: {versions}"
+
+
+def test_a_silent_participant_is_dropped_and_can_join_again(small_hub: MediaHub):
+    doctor = small_hub.join(ROOM, person("Dr A")).participant_id
+    quiet = small_hub.join(ROOM, person("Dr B")).participant_id
+    deadline = time.monotonic() + 6
+    while small_hub.heartbeat(ROOM, doctor) is ParticipantState.IN_ROOM and time.monotonic() < deadline:
+        if small_hub.snapshot(ROOM).participants and all(
+            p.participant_id != quiet for p in small_hub.snapshot(ROOM).participants
+        ):
+            break
+        time.sleep(0.2)
+    elapsed = 6 - (deadline - time.monotonic())
+    assert small_hub.heartbeat(ROOM, quiet) is ParticipantState.LEFT, "the silent participant was not dropped"
+    assert 1.5 <= elapsed < 4, f"dropped after {elapsed:.1f} s, expected after drop_after=1.5 s plus a sweep"
+    assert small_hub.heartbeat(ROOM, doctor) is ParticipantState.IN_ROOM, (
+        "the heartbeating doctor was dropped"
+    )
+    again = small_hub.join(ROOM, person("Dr B"))
+    assert again.outcome is JoinOutcome.JOINED and again.participant_id != quiet
+
+
+def test_the_dropped_observer_hears_of_each_drop_once_off_the_media_loop(small_hub: MediaHub):
+    heard: list[tuple[str, str, ParticipantState, str, bool]] = []
+    done = threading.Event()
+
+    def observer(room_id: str, participant: ParticipantView) -> None:
+        gone = all(
+            p.participant_id != participant.participant_id for p in small_hub.snapshot(room_id).participants
+        )
+        heard.append(
+            (room_id, participant.display_name, participant.state, threading.current_thread().name, gone)
+        )
+        done.set()
+
+    small_hub.on_dropped(observer)
+    doctor = small_hub.join(ROOM, person("Dr A")).participant_id
+    quiet = small_hub.join(ROOM, person("Dr B")).participant_id
+    deadline = time.monotonic() + 6
+    while not done.is_set() and time.monotonic() < deadline:
+        small_hub.heartbeat(ROOM, doctor)
+        time.sleep(0.2)
+    for _ in range(12):  # more sweeps (one a second) while the doctor stays: still one report of the drop
+        small_hub.heartbeat(ROOM, doctor)
+        time.sleep(0.2)
+    assert len(heard) == 1, f"expected one report of the drop, heard {heard}"
+    ((room_id, name, state, thread, gone),) = heard
+    assert (room_id, name, state) == (ROOM, "Dr B", ParticipantState.LEFT)
+    assert gone, "the observer was called before the drop was applied"
+    assert thread != "vesper-media-hub" and thread.startswith("vesper-hub-observer"), thread
+    assert small_hub.heartbeat(ROOM, quiet) is ParticipantState.LEFT
+
+
+def test_a_failing_observer_does_not_stop_the_others_or_the_sweeper(small_hub: MediaHub):
+    heard: list[str] = []
+
+    def broken(room_id: str, participant: ParticipantView) -> None:
+        raise RuntimeError("database down")
+
+    small_hub.on_dropped(broken)
+    small_hub.on_dropped(lambda room_id, participant: heard.append(participant.display_name))
+    small_hub.join(ROOM, person("Dr A"))
+    deadline = time.monotonic() + 6
+    while not heard and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert heard == ["Dr A"]
+    small_hub.join(ROOM, person("Dr C"))
+    deadline = time.monotonic() + 6
+    while len(heard) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert heard == ["Dr A", "Dr C"], "the sweeper stopped after an observer failed"
