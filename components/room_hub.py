@@ -30,6 +30,8 @@ if os.environ.get("VESPER_MEDIA_DEBUG") == "1":  # diagnosis only: media events 
     logging.getLogger("media").setLevel(logging.DEBUG)
     logging.getLogger("aioice").setLevel(logging.INFO)
     logging.getLogger("aiortc").setLevel(logging.INFO)
+    for name in ("aiortc.rtcdtlstransport", "aiortc.rtcicetransport", "aiortc.rtcpeerconnection"):
+        logging.getLogger(name).setLevel(logging.DEBUG)
 
 DROP_AFTER_SECONDS = 10.0
 ROOM_ID_PREFIX = "conference-"
