@@ -5,6 +5,8 @@ This is the only router. Each page file still checks access itself (see componen
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from access.roles import PageId, pages_for
@@ -31,7 +33,10 @@ PAGES: dict[PageId, dict[str, str]] = {
     },
 }
 
-st.set_page_config(page_title="Vesper", page_icon=":material/diversity_1:", layout="wide")
+# A local icon: a ":material/...:" page icon makes the browser fetch the favicon from an outside font server.
+st.set_page_config(
+    page_title="Vesper", page_icon=str(Path(__file__).parent / "assets" / "favicon.png"), layout="wide"
+)
 
 identity = current_identity()
 if identity is None:

@@ -23,6 +23,15 @@ def test_demo_physician_sees_home_with_own_patients(page: Page, app_server: AppS
     own_patients = care_team_patients(server.db_path, "physician")
     assert own_patients, "the demo seed puts no patient on the demo physician's care team"
 
+    outside: list[str] = []
+    page.on(
+        "request",
+        lambda r: (
+            None
+            if r.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:"))
+            else outside.append(r.url)
+        ),
+    )
     page.goto(server.url)
     sign_in(page, "physician", demo_password("physician"))
 
@@ -41,6 +50,7 @@ def test_demo_physician_sees_home_with_own_patients(page: Page, app_server: AppS
     expect(main.get_by_role("heading", level=1)).to_contain_text("Patients")
     wait_for_app(page)
     expect(main.get_by_text("Open a patient's record")).to_be_visible()
+    assert outside == [], f"the portal made the browser contact outside servers: {outside}"
 
 
 def test_wrong_password_is_refused(page: Page, app_server: AppServerFactory) -> None:
