@@ -25,8 +25,6 @@ from db.models import (
     Conference,
     ConferenceCase,
     ConferenceStatus,
-    FamilyContact,
-    Patient,
 )
 
 OPEN_STATUSES = (ConferenceStatus.SCHEDULED, ConferenceStatus.IN_PROGRESS)
@@ -55,17 +53,13 @@ class MeetingChoice:
     patient_labels: list[str]
 
 
-def _family_patient_ids(identity: Identity):  # type: ignore[no-untyped-def]
-    return select(FamilyContact.patient_id).where(FamilyContact.user_id == identity.user_id)
-
-
 def joinable_conferences(session: Session, identity: Identity, now: dt.datetime) -> list[MeetingChoice]:
     """Meetings this person may open now or later, soonest first."""
     if identity.role in CLINICAL_ROLES:
         conferences = queries.upcoming_conferences_for(session, identity.user_id, now, limit=20)
         team = set(session.scalars(queries.care_team_patient_ids(identity.user_id)))
     elif identity.role is Role.FAMILY:
-        family_patients = _family_patient_ids(identity)
+        family_patients = queries.family_patient_ids(identity.user_id)
         conferences = session.scalars(
             select(Conference)
             .where(
@@ -77,7 +71,7 @@ def joinable_conferences(session: Session, identity: Identity, now: dt.datetime)
             )
             .order_by(Conference.starts_at)
         ).all()
-        team = set()
+        own = set(session.scalars(family_patients))
     else:
         return []
 
@@ -85,13 +79,11 @@ def joinable_conferences(session: Session, identity: Identity, now: dt.datetime)
     for conference in conferences:
         cases = queries.conference_cases(session, conference.id)
         if identity.role is Role.FAMILY:
-            own = set(session.scalars(_family_patient_ids(identity)))
             labels = [p.full_name for _, p, _ in cases if p.id in own]
+            on_team = False
         else:
             labels = [f"{p.full_name} ({p.mrn})" for _, p, _ in cases if p.id in team]
-        on_team = identity.role in CLINICAL_ROLES and (
-            conference.chair_id == identity.user_id or any(p.id in team for _, p, _ in cases)
-        )
+            on_team = conference.chair_id == identity.user_id or any(p.id in team for _, p, _ in cases)
         choices.append(
             MeetingChoice(
                 conference.id, conference.title, conference.starts_at, conference.ends_at, on_team, labels
@@ -207,10 +199,3 @@ def _end_meeting(session: Session, conference_id: int, actor_id: int | None, now
     conference = session.get(Conference, conference_id)
     if conference is not None and conference.status in OPEN_STATUSES:
         conference.status = ConferenceStatus.COMPLETED
-
-
-def patient_names_for_family(session: Session, identity: Identity) -> list[str]:
-    return [
-        p.full_name
-        for p in session.scalars(select(Patient).where(Patient.id.in_(_family_patient_ids(identity))))
-    ]
