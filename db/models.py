@@ -12,6 +12,7 @@ from sqlalchemy import (
     CheckConstraint,
     Enum,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -100,6 +101,13 @@ class PlanItemStatus(enum.StrEnum):
 class SignOffDecision(enum.StrEnum):
     AGREE = "agree"
     DISSENT = "dissent"
+
+
+class CareEventKind(enum.StrEnum):
+    """Changes to care that a symptom chart marks, so a trend can be read against what was done."""
+
+    PLAN_CHANGE = "plan_change"
+    MEDICATION_CHANGE = "medication_change"
 
 
 class User(Base):
@@ -305,6 +313,66 @@ class Alert(Base):
     actioned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     actioned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     action_note: Mapped[str | None] = mapped_column(Text)
+    # clinical.alerts.Finding.condition_key: how a later evaluation recognises the same unchanged
+    # condition and does not alert twice.
+    condition_key: Mapped[str | None] = mapped_column(String(80))
+
+    __table_args__ = (Index("ix_alerts_patient_condition", "patient_id", "condition_key"),)
+
+
+class ClinicianRating(Base):
+    """Clinician-rated measures recorded alongside (or apart from) a check-in: PCOC phase of care, AKPS,
+    and a caregiver-burden total. Burden is a number only: the Zarit items are licensed and never stored."""
+
+    __tablename__ = "clinician_ratings"
+
+    id: Mapped[intpk]
+    patient_id: Mapped[patient_fk]
+    rated_at: Mapped[timestamp] = mapped_column(index=True)
+    rated_by_id: Mapped[user_fk]
+    assessment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("symptom_assessments.id", ondelete="SET NULL")
+    )
+    pcoc_phase: Mapped[PcocPhase | None] = mapped_column(_enum(PcocPhase, "pcoc_phase"))
+    akps: Mapped[int | None]
+    caregiver_burden_instrument: Mapped[str | None] = mapped_column(String(40))
+    caregiver_burden_total: Mapped[int | None]
+
+    __table_args__ = (
+        CheckConstraint("akps IS NULL OR (akps >= 0 AND akps <= 100 AND akps % 10 = 0)", name="akps_steps"),
+        CheckConstraint(
+            "caregiver_burden_total IS NULL OR caregiver_burden_total >= 0", name="caregiver_burden_nonneg"
+        ),
+    )
+
+
+class CareEvent(Base):
+    """A plan or medication change, shown as a marker on the symptom charts."""
+
+    __tablename__ = "care_events"
+
+    id: Mapped[intpk]
+    patient_id: Mapped[patient_fk]
+    occurred_at: Mapped[timestamp] = mapped_column(index=True)
+    kind: Mapped[CareEventKind] = mapped_column(_enum(CareEventKind, "care_event_kind"))
+    description: Mapped[short_text]
+    recorded_by_id: Mapped[user_fk]
+
+
+class SharedView(Base):
+    """What the presenter of a conference is showing: the case and the time window. Followers poll
+    `version`, one integer, and redraw only when it moved."""
+
+    __tablename__ = "shared_views"
+
+    conference_id: Mapped[int] = mapped_column(
+        ForeignKey("conferences.id", ondelete="CASCADE"), primary_key=True
+    )
+    presenter_id: Mapped[user_fk]
+    patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id", ondelete="SET NULL"))
+    window_days: Mapped[int] = mapped_column(default=30)
+    version: Mapped[int] = mapped_column(BigInteger, default=1)
+    updated_at: Mapped[timestamp]
 
 
 class GoalsOfCareDocument(Base):

@@ -741,6 +741,7 @@ def _alert(
         message=finding.message,
         status=AlertStatus.OPEN,
         raised_at=raised_at,
+        condition_key=finding.condition_key,
     )
     age = now - raised_at
     if age < dt.timedelta(days=2):
