@@ -8,6 +8,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from clinical.alerts import AlertThresholds
+
 
 def _float(name: str, default: float) -> float:
     raw = os.environ.get(name, "").strip()
@@ -49,7 +51,56 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "VESPER_ICE_SERVERS": "JSON list of ICE servers ({urls, username, credential}) for the video room "
     "(default none: host candidates only, no outside STUN server).",
     "VESPER_ROOM_CAP": "Most people in one video room, lobby included (default 8).",
+    "VESPER_ALERT_SEVERE_ITEM": "An ESAS-r item at or above this raises a severe alert (default 7).",
+    "VESPER_ALERT_MODERATE_ITEM": "An item rising from below this to this or above raises a new-moderate "
+    "alert (default 4).",
+    "VESPER_ALERT_WORSENING_RISE": "A total rise this large over the baseline median raises a worsening "
+    "alert (default 4).",
+    "VESPER_ALERT_BASELINE_DAYS": "Days before a check-in whose median total is the baseline (default 7).",
+    "VESPER_DEFAULT_CHECKIN_INTERVAL_DAYS": "Check-in interval in days when none was agreed with the patient "
+    "(default 3).",
 }
+
+
+def _whole_number(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+# AlertThresholds field -> the variable that sets it.
+_ALERT_VARIABLES: dict[str, str] = {
+    "severe_item": "VESPER_ALERT_SEVERE_ITEM",
+    "moderate_item": "VESPER_ALERT_MODERATE_ITEM",
+    "worsening_total_rise": "VESPER_ALERT_WORSENING_RISE",
+    "baseline_days": "VESPER_ALERT_BASELINE_DAYS",
+    "default_checkin_interval_days": "VESPER_DEFAULT_CHECKIN_INTERVAL_DAYS",
+}
+
+
+def alert_thresholds() -> AlertThresholds:
+    """The symptom-alert thresholds, from the environment where set, else CLINICAL.md's defaults.
+
+    Meant to be read at start-up, so a mistyped value stops the portal with the variable's name instead of
+    silently changing who gets alerted.
+    """
+    defaults = AlertThresholds()
+    values = {
+        field_name: _whole_number(variable, getattr(defaults, field_name))
+        for field_name, variable in _ALERT_VARIABLES.items()
+    }
+    try:
+        return AlertThresholds(**values)
+    except ValueError as exc:
+        # AlertThresholds speaks in field names; an operator only knows the variables they set.
+        message = str(exc)
+        for field_name, variable in _ALERT_VARIABLES.items():
+            message = message.replace(field_name, variable)
+        raise ValueError(message) from exc
 
 
 def _ice_servers(name: str) -> tuple[dict[str, Any], ...]:

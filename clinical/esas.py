@@ -1,7 +1,8 @@
 """ESAS-r (Edmonton Symptom Assessment System, revised; Alberta Health Services): items, scores, bands.
 
-Item names below are the published ESAS-r symptom names with their explanatory words, which the licence
-lets us show verbatim with acknowledgement (see ACKNOWLEDGEMENT). Thresholds follow CLINICAL.md.
+Item names, scale anchors and the instruction below are the published ESAS-r text, which the licence lets us
+show verbatim with acknowledgement (see ACKNOWLEDGEMENT) but not reword, rename or extend under the ESAS-r
+name. Thresholds follow CLINICAL.md.
 """
 
 from __future__ import annotations
@@ -16,27 +17,87 @@ ACKNOWLEDGEMENT = (
 )
 
 
+# English only: no published Spanish ESAS-r wording whose licence we could verify is bundled, and our own
+# translation shown under the ESAS-r name would be the rewording the licence forbids. Turn this on only
+# together with a licensed, published translation.
+SPANISH_AVAILABLE = False
+
+INSTRUCTION = "Please choose the number that best describes how you feel NOW:"
+"""The ESAS-r instruction. The paper form says "circle"; on a screen the patient chooses, and nothing else
+changes, so the published meaning (rate how you feel now, not over the past day or week) is kept."""
+
+
 @dataclass(frozen=True)
 class Item:
+    """One ESAS-r item: its published name and the published words at each end of its 0-10 scale.
+
+    low_anchor is what 0 means and high_anchor what 10 means, verbatim from the form, so a patient on a
+    screen sees the same ends of the scale they would see on paper.
+    """
+
     key: str
     label: str
     physical: bool
     emotional: bool
+    low_anchor: str
+    high_anchor: str
 
 
 ITEMS: tuple[Item, ...] = (
-    Item("pain", "Pain", True, False),
-    Item("tiredness", "Tiredness (lack of energy)", True, False),
-    Item("drowsiness", "Drowsiness (feeling sleepy)", True, False),
-    Item("nausea", "Nausea", True, False),
-    Item("lack_of_appetite", "Lack of appetite", True, False),
-    Item("shortness_of_breath", "Shortness of breath", True, False),
-    Item("depression", "Depression (feeling sad)", False, True),
-    Item("anxiety", "Anxiety (feeling nervous)", False, True),
-    Item("wellbeing", "Wellbeing (how you feel overall)", False, False),
+    Item("pain", "Pain", True, False, "No pain", "Worst possible pain"),
+    Item("tiredness", "Tiredness (lack of energy)", True, False, "No tiredness", "Worst possible tiredness"),
+    Item(
+        "drowsiness",
+        "Drowsiness (feeling sleepy)",
+        True,
+        False,
+        "No drowsiness",
+        "Worst possible drowsiness",
+    ),
+    Item("nausea", "Nausea", True, False, "No nausea", "Worst possible nausea"),
+    Item(
+        "lack_of_appetite",
+        "Lack of appetite",
+        True,
+        False,
+        "No lack of appetite",
+        "Worst possible lack of appetite",
+    ),
+    Item(
+        "shortness_of_breath",
+        "Shortness of breath",
+        True,
+        False,
+        "No shortness of breath",
+        "Worst possible shortness of breath",
+    ),
+    Item("depression", "Depression (feeling sad)", False, True, "No depression", "Worst possible depression"),
+    Item("anxiety", "Anxiety (feeling nervous)", False, True, "No anxiety", "Worst possible anxiety"),
+    # Wellbeing runs the other way round in words (0 is the best, not the absence of something), but 10 is
+    # still the worst, so it adds to distress like every other item.
+    Item(
+        "wellbeing",
+        "Wellbeing (how you feel overall)",
+        False,
+        False,
+        "Best wellbeing",
+        "Worst possible wellbeing",
+    ),
 )
 ITEM_KEYS: tuple[str, ...] = tuple(i.key for i in ITEMS)
 ITEM_LABELS: dict[str, str] = {i.key: i.label for i in ITEMS}
+
+OTHER_PROBLEM = Item(
+    "other_problem",
+    "Other problem (for example constipation)",
+    False,
+    False,
+    "No other problem",
+    "Worst possible other problem",
+)
+"""The form's optional tenth line, which the patient names. Deliberately not in ITEMS: it is a different
+symptom for each patient, so it is in no total or subscore and raises no alert (the published total is the
+nine items)."""
 
 
 class Severity(enum.StrEnum):
@@ -83,3 +144,25 @@ def scores(items: Mapping[str, int | None]) -> Scores:
         physical=_sum([i.key for i in ITEMS if i.physical]),
         emotional=_sum([i.key for i in ITEMS if i.emotional]),
     )
+
+
+def validate_item_scores(items: Mapping[str, object]) -> list[str]:
+    """What is wrong with a set of ESAS-r item scores, in words a patient or nurse can act on; [] when fine.
+
+    A blank item (None) is fine: it is stored as blank, never as 0. Only the nine ESAS-r items are known
+    here; the optional other problem is stored apart and is not one of them. True/False are refused even
+    though Python counts them as numbers, because a checkbox value landing in a score is a form bug.
+    """
+    problems = []
+    for key in sorted(set(items) - set(ITEM_KEYS)):
+        problems.append(f"{key!r} is not an ESAS-r item")
+    for key in ITEM_KEYS:
+        if key not in items or items[key] is None:
+            continue
+        value = items[key]
+        label = ITEM_LABELS[key]
+        if isinstance(value, bool) or not isinstance(value, int):
+            problems.append(f"{label}: {value!r} is not a whole number; choose a whole number from 0 to 10")
+        elif not 0 <= value <= 10:
+            problems.append(f"{label}: {value} is outside the scale; choose a whole number from 0 to 10")
+    return problems

@@ -140,10 +140,15 @@ def test_severe_wellbeing_counts() -> None:
     )
 
 
-def test_severe_needs_no_history() -> None:
-    assert rules(evaluate_checkin([], checkin(0, pain=9))) == [(Rule.SEVERE, "pain")], (
-        "a new patient's first check-in with pain 9/10 would go unnoticed"
+def test_first_ever_checkin_raises_only_severe_alerts() -> None:
+    # Pain 9, nausea 5, everything else 2: total 9 + 5 + 7 x 2 = 28, far above any calm baseline, but there
+    # is no earlier check-in for nausea to have crossed from and no baseline week for the total.
+    findings = evaluate_checkin([], checkin(0, pain=9, nausea=5))
+    assert rules(findings) == [(Rule.SEVERE, "pain")], (
+        "a new patient's first check-in would either hide pain 9/10 or claim symptoms 'rose' and 'worsened' "
+        "with nothing to compare with"
     )
+    assert findings[0].message == "Pain 9/10 (severe)", "a first check-in would claim a jump from nowhere"
 
 
 # --- rule 2: new moderate-or-worse -----------------------------------------------------------------------
@@ -158,7 +163,7 @@ def test_new_moderate_fires_on_3_to_4() -> None:
     )
 
 
-@pytest.mark.parametrize(("before", "after"), [(3, 3), (2, 3), (4, 6), (5, 4), (6, 3)])
+@pytest.mark.parametrize(("before", "after"), [(3, 3), (2, 3), (4, 4), (4, 6), (5, 4), (6, 3)])
 def test_new_moderate_does_not_fire_without_a_crossing(before: int, after: int) -> None:
     assert evaluate_checkin([checkin(2, pain=before)], checkin(0, pain=after)) == [], (
         f"pain going from {before} to {after} would raise a 'new moderate' alert: it did not cross into 4+"
@@ -238,6 +243,7 @@ def test_worsening_fires_on_a_rise_of_exactly_4_over_the_median() -> None:
 
 
 def test_worsening_does_not_fire_on_a_rise_of_3() -> None:
+    # Baseline totals 18, 18, 18: median 18. New total 6 x 2 + 3 x 3 = 21 = +3.
     history = [checkin(6), checkin(4), checkin(2)]
     new = checkin(0, tiredness=3, drowsiness=3, nausea=3)
     assert new.total == 21
@@ -266,7 +272,7 @@ def test_worsening_median_of_an_even_count_shows_the_half() -> None:
 
 
 def test_worsening_counts_wellbeing_in_the_total() -> None:
-    history = [checkin(3)]
+    history = [checkin(3)]  # baseline 18; new 8 x 2 + 6 = 22 = +4, all of it wellbeing
     assert only(evaluate_checkin(history, checkin(0, wellbeing=6)), Rule.WORSENING), (
         "feeling much worse overall (wellbeing 2 -> 6) would not count towards total distress"
     )

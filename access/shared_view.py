@@ -1,0 +1,138 @@
+"""The conference's shared case view: which patient's chart, over which window, the presenter is showing.
+
+Streamlit cannot push from one session to another, so everyone else's page polls `current_version`, a single
+integer read by primary key, and loads the view (and its chart) only when that number moved. Any clinician
+who may open the meeting may take over presenting, as the speaker changes from case to case; the patient
+must be on the meeting's agenda and on the presenter's care team, so presenting never shows a record the
+presenter could not open. Followers still need their own access to the record: see access.symptom_views.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from access.accounts import Identity
+from access.meetings import meeting_access
+from access.records import AccessDenied, may_view_patient
+from access.roles import CLINICAL_ROLES
+from db import queries
+from db.models import SharedView, User
+
+# A longer window than two years is no longer a case-conference question, and the charts aggregate to
+# about 2,000 points whatever the window, so the bound is about meaning, not cost.
+MAX_WINDOW_DAYS = 730
+
+
+class PresentRefused(ValueError):
+    """The view asked for cannot be shown; the message says why in plain words."""
+
+
+@dataclass(frozen=True)
+class CaseChoice:
+    patient_id: int
+    label: str  # "Margaret Thornbury (SYN-0001)"
+    agenda_order: int
+
+
+@dataclass(frozen=True)
+class SharedViewState:
+    conference_id: int
+    version: int
+    presenter_id: int
+    presenter_name: str
+    patient_id: int | None
+    window_days: int
+    updated_at: dt.datetime
+
+
+def case_choices(
+    session: Session, identity: Identity, conference_id: int, now: dt.datetime
+) -> list[CaseChoice]:
+    """The agenda's patients this clinician may open, in agenda order; AccessDenied outside the meeting."""
+    if identity.role not in CLINICAL_ROLES:
+        raise AccessDenied("Only the care team can look at charts in a meeting.")
+    meeting_access(session, identity, conference_id, now)
+    team = set(session.scalars(queries.care_team_patient_ids(identity.user_id)))
+    return [
+        CaseChoice(patient.id, f"{patient.full_name} ({patient.mrn})", case.agenda_order)
+        for case, patient, _presenter in queries.conference_cases(session, conference_id)
+        if patient.id in team
+    ]
+
+
+def current_version(session: Session, conference_id: int) -> int:
+    """The view's version number, 0 before anyone presents. The only query a follower runs per poll."""
+    return session.scalar(select(SharedView.version).where(SharedView.conference_id == conference_id)) or 0
+
+
+def current(session: Session, conference_id: int) -> SharedViewState | None:
+    row = session.execute(
+        select(SharedView, User.display_name)
+        .join(User, User.id == SharedView.presenter_id)
+        .where(SharedView.conference_id == conference_id)
+    ).first()
+    if row is None:
+        return None
+    view, presenter_name = row
+    return SharedViewState(
+        conference_id=view.conference_id,
+        version=view.version,
+        presenter_id=view.presenter_id,
+        presenter_name=presenter_name,
+        patient_id=view.patient_id,
+        window_days=view.window_days,
+        updated_at=view.updated_at,
+    )
+
+
+def present(
+    session: Session,
+    identity: Identity,
+    conference_id: int,
+    patient_id: int,
+    window_days: int,
+    now: dt.datetime,
+) -> SharedViewState:
+    """Show this case over this window to everyone following; the caller becomes the presenter.
+
+    Raises AccessDenied outside the meeting, PresentRefused for a case or window that cannot be shown.
+    """
+    choices = case_choices(session, identity, conference_id, now)
+    if patient_id not in {c.patient_id for c in choices}:
+        raise PresentRefused("That patient is not on this meeting's agenda for your care team.")
+    if not may_view_patient(session, identity, patient_id):  # belt and braces: the agenda could change
+        raise PresentRefused("You cannot open that patient's record.")
+    if not isinstance(window_days, int) or not 1 <= window_days <= MAX_WINDOW_DAYS:
+        raise PresentRefused(f"Choose a window between 1 day and {MAX_WINDOW_DAYS} days.")
+
+    values = {
+        "presenter_id": identity.user_id,
+        "patient_id": patient_id,
+        "window_days": window_days,
+        "updated_at": now,
+    }
+    # Increment in SQL, not in Python: two clinicians pressing at once must both move the version, so
+    # every follower sees the later view rather than missing a change.
+    bumped = session.execute(
+        update(SharedView)
+        .where(SharedView.conference_id == conference_id)
+        .values(version=SharedView.version + 1, **values)
+    )
+    if bumped.rowcount == 0:
+        session.add(SharedView(conference_id=conference_id, version=1, **values))
+    try:
+        session.flush()
+    except IntegrityError as clash:
+        # Two first presses at the same instant: the later insert hits the primary key. Theirs stands;
+        # pressing again takes the update path.
+        raise PresentRefused(
+            "Someone else started presenting at the same moment. Press Present again."
+        ) from clash
+    state = current(session, conference_id)
+    assert state is not None  # written just above, in this transaction
+    return state
