@@ -16,6 +16,11 @@ from components.gate import current_identity, oidc_refused
 PAGES: dict[PageId, dict[str, str]] = {
     PageId.HOME: {"page": "pages/home.py", "title": "Home", "icon": ":material/home:"},
     PageId.PATIENTS: {"page": "pages/patients.py", "title": "Patients", "icon": ":material/group:"},
+    PageId.CHECKIN: {
+        "page": "pages/checkin.py",
+        "title": "Symptom check-in",
+        "icon": ":material/edit_note:",
+    },
     PageId.CONFERENCE_ROOM: {
         "page": "pages/conference_room.py",
         "title": "Conference room",

@@ -59,6 +59,17 @@ ACTIONS: dict[str, Action] = {
         Action("meeting_removed", "A clinician removed someone from a meeting."),
         Action("meeting_muted", "A clinician muted someone's microphone."),
         Action("meeting_ended", "A clinician ended a meeting for everyone."),
+        Action(
+            "alert_raised",
+            "A symptom alert was raised (by a check-in, or by the missed check-in sweep).",
+            clinical=True,
+        ),
+        Action("alert_acknowledged", "A clinician acknowledged a symptom alert.", clinical=True),
+        Action(
+            "alert_actioned",
+            "A clinician marked a symptom alert actioned, with a note of what was done.",
+            clinical=True,
+        ),
     )
 }
 

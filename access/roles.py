@@ -45,16 +45,21 @@ class PageId(enum.StrEnum):
     ADMIN_USERS = "admin_users"
     ADMIN_AUDIT = "admin_audit"
     CONFERENCE_ROOM = "conference_room"
+    CHECKIN = "checkin"
 
 
 _PAGES_BY_ROLE: dict[Role, tuple[PageId, ...]] = {
-    **{role: (PageId.HOME, PageId.PATIENTS, PageId.CONFERENCE_ROOM) for role in CLINICAL_ROLES},
+    # Clinicians send check-ins too: with a patient in clinic, or typing in answers given over the phone.
+    **{
+        role: (PageId.HOME, PageId.PATIENTS, PageId.CHECKIN, PageId.CONFERENCE_ROOM)
+        for role in CLINICAL_ROLES
+    },
     # Administrators manage accounts; they take no part in clinical meetings.
     Role.ADMIN: (PageId.HOME, PageId.ADMIN_USERS, PageId.ADMIN_AUDIT),
-    # A family member's other screens (check-ins) arrive with later work; until then they get the home
-    # page, which shows their invitations and no clinical lists, and the conference room, where they wait
-    # in the lobby until someone from the care team admits them.
-    Role.FAMILY: (PageId.HOME, PageId.CONFERENCE_ROOM),
+    # A family member sends symptom check-ins for the patient they are linked to, and sees their meeting
+    # invitations on Home; no clinical lists. In the conference room they wait in the lobby until someone
+    # from the care team admits them.
+    Role.FAMILY: (PageId.HOME, PageId.CHECKIN, PageId.CONFERENCE_ROOM),
 }
 
 

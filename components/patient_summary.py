@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
-import altair as alt
-import pandas as pd
+from collections.abc import Callable
+
 import streamlit as st
 
-from access.records import PatientRecord
+from access.records import AccessDenied, PatientRecord
+from access.symptom_views import PatientTrends
 from clinical import esas
+from components import symptom_charts
 from components.severity import badge
 
 
-def show(record: PatientRecord) -> None:
+def show(
+    record: PatientRecord,
+    *,
+    trends_loader: Callable[[int], PatientTrends] | None = None,
+    trends: PatientTrends | None = None,
+    key: str = "summary",
+) -> int | None:
+    """Draw the summary. Returns the trend window the person chose (days), or None if no trends shown.
+
+    trends_loader(window_days) loads the trends for the window chosen here (the page passes a function that
+    opens a transaction and calls access.symptom_views.patient_trends). Alternatively pass `trends` already
+    loaded: they are drawn as they are, with no window choice.
+    """
     p = record.patient
     st.header(f"{p.full_name} ({p.mrn})")
     cols = st.columns(4)
@@ -22,7 +36,7 @@ def show(record: PatientRecord) -> None:
     st.write(f"**Diagnosis:** {p.diagnosis}")
 
     _latest_symptoms(record)
-    _trend(record)
+    window = _trends(trends_loader, trends, key)
 
     left, right = st.columns(2)
     with left:
@@ -42,6 +56,7 @@ def show(record: PatientRecord) -> None:
         st.write("Not on an upcoming conference agenda.")
     for case, conference in record.upcoming_cases:
         st.write(f"{conference.starts_at:%a %d %b %H:%M} UTC · {conference.title}: {case.question}")
+    return window
 
 
 def _latest_symptoms(record: PatientRecord) -> None:
@@ -62,22 +77,19 @@ def _latest_symptoms(record: PatientRecord) -> None:
     st.caption(esas.ACKNOWLEDGEMENT)
 
 
-def _trend(record: PatientRecord) -> None:
-    points = []
-    for a in record.assessments:
-        total = esas.scores({k: getattr(a, k) for k in esas.ITEM_KEYS}).total
-        if total is not None:
-            points.append({"When": a.assessed_at, "Total symptom distress (0-90)": total})
-    if len(points) < 2:
-        return
-    chart = (
-        alt.Chart(pd.DataFrame(points))
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("When:T", title=None),
-            y=alt.Y("Total symptom distress (0-90):Q", scale=alt.Scale(domain=[0, 90])),
-            tooltip=["When:T", "Total symptom distress (0-90):Q"],
-        )
-        .properties(height=220)
-    )
-    st.altair_chart(chart, width="stretch")
+def _trends(
+    loader: Callable[[int], PatientTrends] | None, trends: PatientTrends | None, key: str
+) -> int | None:
+    if loader is None and trends is None:
+        return None
+    st.subheader("Symptom trends (ESAS-r)")
+    if trends is None:
+        assert loader is not None
+        window = symptom_charts.window_selector(key=key)
+        try:
+            trends = loader(window)
+        except AccessDenied as denied:
+            st.error(str(denied))
+            return None
+    symptom_charts.show_patient_trends(trends, key=key)
+    return trends.window_days

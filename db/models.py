@@ -275,7 +275,8 @@ class SymptomAssessment(Base):
     __tablename__ = "symptom_assessments"
 
     id: Mapped[intpk]
-    patient_id: Mapped[patient_fk]
+    # No index of its own: ix_symptom_assessments_patient_assessed leads with it.
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
     assessed_at: Mapped[timestamp] = mapped_column(index=True)
     completed_by: Mapped[CompletedBy] = mapped_column(_enum(CompletedBy, "completed_by"))
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -291,7 +292,11 @@ class SymptomAssessment(Base):
     other_problem: Mapped[str | None] = mapped_column(String(100))
     other_score: Mapped[int | None]
 
-    __table_args__ = tuple(_score_check(c) for c in (*ESAS_ITEM_COLUMNS, "other_score"))
+    __table_args__ = (
+        *(_score_check(c) for c in (*ESAS_ITEM_COLUMNS, "other_score")),
+        # Every chart, alert rule and "latest check-in" reads one patient's rows by time.
+        Index("ix_symptom_assessments_patient_assessed", "patient_id", "assessed_at"),
+    )
 
 
 class Alert(Base):

@@ -37,6 +37,8 @@ from db.models import (
     AttendanceOutcome,
     AuditEvent,
     Base,
+    CareEvent,
+    CareEventKind,
     CareTeamMember,
     CompletedBy,
     Conference,
@@ -53,6 +55,10 @@ from db.models import (
 SEED = 20261130
 # Alerts draw from their own generator, so adding or tuning them leaves every other seeded row unchanged.
 ALERT_SEED = SEED + 1
+# Care events (plan and medication changes on the charts) likewise.
+CARE_EVENT_SEED = SEED + 2
+# At most this many of a patient's actioned alerts also appear as a plan or medication change marker.
+MAX_ALERT_CARE_EVENTS = 4
 # How far back the alert rules are replayed over each chart. Older alerts would all be long actioned.
 ALERT_REPLAY_DAYS = 21
 # Long enough that every trend view (30/60/90 days) has a full window behind it.
@@ -391,6 +397,14 @@ def _insert(session: Session, now: dt.datetime) -> SeedSummary:
         for alert in _alerts(alert_rng, patient, teams[patient.id], charts[patient.id], now)
     ]
     session.add_all(alerts)
+    care_rng = random.Random(CARE_EVENT_SEED)
+    session.add_all(
+        event
+        for spec, patient in zip(_PATIENTS, patients, strict=True)
+        for event in _care_events(
+            care_rng, spec, patient, teams[patient.id], [a for a in alerts if a.patient_id == patient.id], now
+        )
+    )
 
     # Consent belongs to the contact who has a portal account: sharing the record is what the account is for.
     linked = session.scalars(select(FamilyContact).where(FamilyContact.user_id.is_not(None))).all()
@@ -767,6 +781,107 @@ def _alert(
     alert.actioned_at = raised_at + dt.timedelta(minutes=actioned_after)
     alert.action_note = note
     return alert
+
+
+# Words in an action note that make it a change of medicines, or of the plan, worth a marker on the charts.
+# Checked in this order; a note matching neither (advice, a reassuring call) changed nothing.
+_MEDICATION_WORDS = (
+    "increased",
+    "started",
+    "reduced",
+    "changed to",
+    "rationalised",
+    "moved earlier",
+    "mg sublingual",
+    "subcut",
+    "trial agreed",
+)
+_PLAN_WORDS = (
+    "brought forward",
+    "referral made",
+    "arranged",
+    "added to next MDT",
+    "goals of care revisited",
+    "visit booked",
+    "crisis plan reviewed",
+    "counselling offered",
+)
+
+# Older changes, from before the alert replay window: the plan agreed at the first visit, and one change
+# of medicines typical of the illness group.
+_EARLIER_MEDICATION_CHANGES: dict[str, tuple[str, ...]] = {
+    "gi_cancer": ("Regular oxycodone started; laxative added", "Metoclopramide 10 mg before meals started"),
+    "cancer": (
+        "Modified-release morphine started for bone pain",
+        "Paracetamol made regular, four times a day",
+    ),
+    "cardiorespiratory": ("Furosemide increased to 80 mg twice daily", "Home oxygen started at 2 L/min"),
+    "neuro": ("Dexamethasone reduced by 2 mg", "Baclofen started for cramps and stiffness"),
+    "renal": (
+        "Haloperidol 0.5 mg at night started for nausea",
+        "Opioid changed to oxycodone (renal function)",
+    ),
+}
+
+
+def care_change_kind(note: str) -> CareEventKind | None:
+    """Whether an alert's action note records a change of medicines or of the plan (None: neither)."""
+    lowered = note.lower()
+    if any(w.lower() in lowered for w in _MEDICATION_WORDS):
+        return CareEventKind.MEDICATION_CHANGE
+    if any(w.lower() in lowered for w in _PLAN_WORDS):
+        return CareEventKind.PLAN_CHANGE
+    return None
+
+
+def _care_events(
+    rng: random.Random,
+    spec: _PatientSpec,
+    patient: Patient,
+    team: Sequence[User],
+    alerts: Sequence[Alert],
+    now: dt.datetime,
+) -> list[CareEvent]:
+    """The plan and medication changes the symptom charts mark: each actioned alert whose action changed
+    something, plus two earlier changes (the first plan, one medicine) so a long window has some too."""
+    physician = _team_member(rng, team, Role.PHYSICIAN)
+    first_visit = now - dt.timedelta(days=rng.randint(85, 95), hours=rng.randint(0, 8))
+    events = [
+        CareEvent(
+            patient_id=patient.id,
+            occurred_at=first_visit,
+            kind=CareEventKind.PLAN_CHANGE,
+            description="Palliative care plan agreed at the first community visit",
+            recorded_by_id=physician.id,
+        ),
+        CareEvent(
+            patient_id=patient.id,
+            occurred_at=now - dt.timedelta(days=rng.randint(35, 70), hours=rng.randint(0, 8)),
+            kind=CareEventKind.MEDICATION_CHANGE,
+            description=rng.choice(_EARLIER_MEDICATION_CHANGES[spec.profile]),
+            recorded_by_id=physician.id,
+        ),
+    ]
+    changes = []
+    for alert in alerts:
+        kind = care_change_kind(alert.action_note or "") if alert.status is AlertStatus.ACTIONED else None
+        if kind is None or alert.actioned_at is None or alert.actioned_by_id is None or not alert.action_note:
+            continue
+        changes.append(
+            CareEvent(
+                patient_id=patient.id,
+                occurred_at=alert.actioned_at,
+                kind=kind,
+                description=alert.action_note[:200],
+                recorded_by_id=alert.actioned_by_id,
+            )
+        )
+    # A handful, not every call: the markers should stand out on a chart, not fence it.
+    if len(changes) > MAX_ALERT_CARE_EVENTS:
+        keep = sorted(rng.sample(range(len(changes)), MAX_ALERT_CARE_EVENTS))
+        changes = [changes[i] for i in keep]
+    events += changes
+    return events
 
 
 def _team_member(rng: random.Random, team: Sequence[User], role: Role) -> User:

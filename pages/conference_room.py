@@ -1,12 +1,12 @@
 """Conference room: choose a meeting and join it (clinicians on the care team directly, everyone else through
-the lobby), then the live participant list, the controls and the video tiles."""
+the lobby), then the live participant list, the controls, the video tiles and the shared case view."""
 
 import streamlit as st
 
 from access.meetings import joinable_conferences
 from access.records import AccessDenied
 from access.roles import PageId
-from components import clock, room_roster, video_room
+from components import clock, room_roster, shared_case_view, video_room
 from components.gate import require_page
 from db.engine import transaction
 from media.backend import JoinOutcome
@@ -23,6 +23,7 @@ if notice is not None:
 seat = video_room.current_seat()
 if seat is not None:
     video_room.show(identity, seat, key="room")
+    shared_case_view.show(identity, seat.conference_id, key="case")
     st.stop()
 
 with transaction() as session:

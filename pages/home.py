@@ -1,8 +1,9 @@
-"""Home: my upcoming conferences, and my patients with open alerts."""
+"""Home: my upcoming conferences and my patients' alerts to work through; for a family, the check-in."""
 
 import streamlit as st
 
-from access.records import home_overview
+from access.alert_workflow import AlertConflict, AlertRefused, alert_views, apply, sweep_missed_checkins
+from access.records import AccessDenied, home_overview
 from access.roles import CLINICAL_ROLES, PageId, Role
 from components import alert_list, clock, conference_list
 from components.gate import require_page
@@ -15,16 +16,30 @@ st.write(f"Signed in as {identity.display_name} ({identity.role.label})")
 
 if identity.role in CLINICAL_ROLES:
     with transaction() as session:
+        # Missed check-ins have no check-in to raise them: the care team opening Home is when we look.
+        sweep_missed_checkins(session, clock.now())
         overview = home_overview(session, identity, clock.now())
-    conferences, alerts = st.columns([3, 2], gap="large")
+        alerts = alert_views(session, overview.open_alerts)
+    conferences, alert_column = st.columns([3, 2], gap="large")
     with conferences:
         conference_list.show(overview.conferences)
-    with alerts:
-        alert_list.show(overview.open_alerts)
+    with alert_column:
+        request = alert_list.show(alerts, key="home_alerts")
+    if request is not None:
+        try:
+            with transaction() as session:
+                done = apply(session, identity, request, clock.now())
+        except (AlertRefused, AlertConflict, AccessDenied) as problem:
+            alert_list.report(str(problem), ok=False, key="home_alerts")
+        else:
+            alert_list.report(done, ok=True, key="home_alerts")
 elif identity.role is Role.ADMIN:
     st.write("Use **Users and roles** to manage accounts and **Audit report** to review activity.")
 else:
+    st.write("Welcome. How are things today? A short symptom check-in lets the care team know.")
+    if st.button("Start a symptom check-in", type="primary", icon=":material/edit_note:", width="stretch"):
+        st.switch_page("pages/checkin.py")
     st.write(
-        "Welcome. When the care team invites you to a family meeting, it will appear here with the "
-        "time and a link to join."
+        "When the care team invites you to a family meeting, it will appear here with the time and a link "
+        "to join."
     )

@@ -1,10 +1,12 @@
-"""Patients: the list of my patients, and one patient's record summary."""
+"""Patients: the list of my patients, and one patient's record summary with their alerts."""
 
 import streamlit as st
 
+from access.alert_workflow import AlertConflict, AlertRefused, apply, patient_alerts, sweep_missed_checkins
 from access.records import AccessDenied, my_patients, patient_record
 from access.roles import PageId
-from components import clock, patient_list, patient_summary
+from access.symptom_views import PatientTrends, patient_trends
+from components import alert_list, clock, patient_list, patient_summary
 from components.gate import require_page
 from db.engine import transaction
 
@@ -13,6 +15,8 @@ identity = require_page(PageId.PATIENTS)
 st.title("Patients")
 
 with transaction() as session:
+    # Missed check-ins have no check-in to raise them: the care team opening the list is when we look.
+    sweep_missed_checkins(session, clock.now())
     rows = my_patients(session, identity)
 chosen = patient_list.show(rows, clock.now().date(), key="patients")
 
@@ -20,7 +24,29 @@ if chosen is not None:
     try:
         with transaction() as session:
             record = patient_record(session, identity, chosen, clock.now())
+            alerts = patient_alerts(session, identity, chosen)
     except AccessDenied as denied:
         st.error(str(denied))
     else:
-        patient_summary.show(record)
+
+        def load_trends(window_days: int) -> PatientTrends:
+            with transaction() as session:
+                return patient_trends(session, identity, record.patient.id, window_days, clock.now())
+
+        patient_summary.show(record, trends_loader=load_trends)
+        request = alert_list.show(
+            alerts.not_actioned,
+            key="patient_alerts",
+            title="Alerts not yet actioned",
+            group_by_patient=False,
+            empty="No alerts waiting for this patient.",
+        )
+        alert_list.show_actioned(alerts.recently_actioned)
+        if request is not None:
+            try:
+                with transaction() as session:
+                    done = apply(session, identity, request, clock.now())
+            except (AlertRefused, AlertConflict, AccessDenied) as problem:
+                alert_list.report(str(problem), ok=False, key="patient_alerts")
+            else:
+                alert_list.report(done, ok=True, key="patient_alerts")

@@ -19,6 +19,7 @@ TITLES = {
     PageId.ADMIN_USERS: "Users and roles",
     PageId.ADMIN_AUDIT: "Audit report",
     PageId.CONFERENCE_ROOM: "Conference room",
+    PageId.CHECKIN: "Symptom check-in",
 }
 
 

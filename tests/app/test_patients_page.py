@@ -34,8 +34,12 @@ def test_opening_a_record_shows_it_and_is_audited(app, engine, clinic):
     with transaction(engine) as s:
         ada_id = s.scalar(select(Patient.id).where(Patient.family_name == "Quillfeather"))
         views = s.scalars(select(AuditEvent).where(AuditEvent.action == "patient_viewed")).all()
-    assert [(v.patient_id, v.actor_name) for v in views] == [(ada_id, "nurse")], (
+    # One event for the summary, one for the symptom trends with the window shown.
+    assert {(v.patient_id, v.actor_name) for v in views} == {(ada_id, "nurse")}, (
         "the record view was not audited"
+    )
+    assert [(v.details or {}).get("view") for v in views].count("symptom_trends") == 1, (
+        "opening the chart must be audited once, with its window"
     )
 
 

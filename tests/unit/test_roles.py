@@ -3,13 +3,13 @@ from access.roles import PageId, Role, may_open, pages_for, parse_role
 
 def test_each_role_sees_exactly_its_pages():
     expected = {
-        Role.PHYSICIAN: {PageId.HOME, PageId.PATIENTS, PageId.CONFERENCE_ROOM},
-        Role.NURSE: {PageId.HOME, PageId.PATIENTS, PageId.CONFERENCE_ROOM},
-        Role.SOCIAL_WORKER: {PageId.HOME, PageId.PATIENTS, PageId.CONFERENCE_ROOM},
-        Role.CHAPLAIN: {PageId.HOME, PageId.PATIENTS, PageId.CONFERENCE_ROOM},
-        Role.PHARMACIST: {PageId.HOME, PageId.PATIENTS, PageId.CONFERENCE_ROOM},
+        Role.PHYSICIAN: {PageId.HOME, PageId.PATIENTS, PageId.CHECKIN, PageId.CONFERENCE_ROOM},
+        Role.NURSE: {PageId.HOME, PageId.PATIENTS, PageId.CHECKIN, PageId.CONFERENCE_ROOM},
+        Role.SOCIAL_WORKER: {PageId.HOME, PageId.PATIENTS, PageId.CHECKIN, PageId.CONFERENCE_ROOM},
+        Role.CHAPLAIN: {PageId.HOME, PageId.PATIENTS, PageId.CHECKIN, PageId.CONFERENCE_ROOM},
+        Role.PHARMACIST: {PageId.HOME, PageId.PATIENTS, PageId.CHECKIN, PageId.CONFERENCE_ROOM},
         Role.ADMIN: {PageId.HOME, PageId.ADMIN_USERS, PageId.ADMIN_AUDIT},
-        Role.FAMILY: {PageId.HOME, PageId.CONFERENCE_ROOM},
+        Role.FAMILY: {PageId.HOME, PageId.CHECKIN, PageId.CONFERENCE_ROOM},
     }
     assert {role: set(pages_for(role)) for role in Role} == expected
 

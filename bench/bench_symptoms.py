@@ -1,0 +1,344 @@
+"""Symptom charts at scale: 500 patients x 2 years of daily ESAS-r check-ins (365,000 rows).
+
+Measures, on SQLite and (when a PostgreSQL URL is available) on PostgreSQL:
+- the server time of one patient's chart page (access check, bucketed query, audit, chart spec) and of the
+  team heat map (latest scores of 20 patients, audit, chart spec), each run as a Streamlit script through
+  streamlit.testing AppTest, as a ratio to an empty Streamlit page rerun measured in the same run;
+- the query times alone, and again with a (patient_id, assessed_at) index added to the benchmark database
+  only, to show what that index (a migration) would buy.
+
+PostgreSQL: VESPER_TEST_PG_URL (set by scripts/with_postgres.sh) or DATABASE_URL_PG, a server where this may
+create and drop a database named vesper_bench. Prints one JSON object on its last line.
+
+    PYTHONPATH=. .venv/bin/python -m bench.bench_symptoms
+    scripts/with_postgres.sh env PYTHONPATH=. .venv/bin/python -m bench.bench_symptoms
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import create_engine, insert, text
+from sqlalchemy.engine import make_url
+from streamlit.testing.v1 import AppTest
+
+from access.accounts import Identity
+from access.roles import Role
+from access.symptom_views import patient_trends
+from components import symptom_charts
+from db import symptom_queries
+from db.engine import engine_for, transaction
+from db.models import (
+    ESAS_ITEM_COLUMNS,
+    Alert,
+    AlertRule,
+    AlertStatus,
+    CareEvent,
+    CareEventKind,
+    CareTeamMember,
+    CompletedBy,
+    Patient,
+    PcocPhase,
+    SymptomAssessment,
+    User,
+)
+from db.schema import upgrade as migrate
+
+PATIENTS = int(os.environ.get("VESPER_BENCH_PATIENTS", "500"))
+DAYS = 730
+HEATMAP_PATIENTS = 20
+ROUNDS = int(os.environ.get("VESPER_BENCH_ROUNDS", "15"))
+CHUNK = 20_000
+NOW = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
+TARGET_RATIO = 3.0
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _build(url: str) -> tuple[int, list[int]]:
+    """Migrate and fill one database. Returns the clinician's user id and the patient ids."""
+    migrate(url)
+    engine = engine_for(url)
+    rng = random.Random(20261130)
+    with transaction(engine) as s:
+        user = User(
+            username="bench_physician",
+            display_name="Dr Bench",
+            role=Role.PHYSICIAN,
+            password_hash=None,
+            created_at=NOW,
+        )
+        s.add(user)
+        s.flush()
+        user_id = user.id
+        s.execute(
+            insert(Patient),
+            [
+                {
+                    "mrn": f"SYN-B{i:05d}",
+                    "given_name": f"Bench{i}",
+                    "family_name": "Patient",
+                    "birth_date": dt.date(1950, 1, 1),
+                    "sex": "female",
+                    "preferred_language": "English",
+                    "diagnosis": "Synthetic",
+                    "pcoc_phase": PcocPhase.STABLE,
+                    "created_at": NOW - dt.timedelta(days=DAYS + 1),
+                }
+                for i in range(PATIENTS)
+            ],
+        )
+        patient_ids = sorted(s.scalars(text("SELECT id FROM patients")))
+        s.execute(
+            insert(CareTeamMember),
+            [{"patient_id": p, "user_id": user_id, "added_at": NOW} for p in patient_ids],
+        )
+    started = time.perf_counter()
+    # A pool of plausible scores, cycled with a per-patient offset: drawing 3 million Gaussian numbers would
+    # take longer than inserting the rows.
+    pool = [min(10, max(0, round(rng.gauss(3, 2)))) for _ in range(9973)]
+    total = len(patient_ids) * DAYS
+    columns = ("patient_id", "assessed_at", "completed_by", *ESAS_ITEM_COLUMNS)
+
+    def rows():
+        k = 0
+        for pid in patient_ids:
+            for day in range(DAYS):
+                at = NOW - dt.timedelta(days=DAYS - day, minutes=-((pid * 37 + day * 11) % 600))
+                who = CompletedBy.FAMILY if day % 9 == 0 else CompletedBy.PATIENT
+                scores = [pool[(k + i * 131) % len(pool)] for i in range(len(ESAS_ITEM_COLUMNS))]
+                k += 1
+                yield (pid, at, who, *scores)
+
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            # COPY: the way to load a third of a million rows into PostgreSQL in seconds.
+            cursor = conn.connection.driver_connection.cursor()
+            with cursor.copy(f"COPY symptom_assessments ({', '.join(columns)}) FROM STDIN") as copy:
+                for n, row in enumerate(rows(), start=1):
+                    copy.write_row((*row[:2], row[2].value, *row[3:]))
+                    if n % 50_000 == 0:
+                        _log(f"  {n:,}/{total:,} check-ins ({time.perf_counter() - started:.0f} s)")
+        else:
+            batch: list[dict[str, object]] = []
+            table = SymptomAssessment.__table__
+            for n, row in enumerate(rows(), start=1):
+                batch.append(dict(zip(columns, row, strict=True)))
+                if len(batch) >= CHUNK:
+                    conn.execute(table.insert(), batch)
+                    batch = []
+                if n % 50_000 == 0:
+                    _log(f"  {n:,}/{total:,} check-ins ({time.perf_counter() - started:.0f} s)")
+            if batch:
+                conn.execute(table.insert(), batch)
+        conn.execute(
+            Alert.__table__.insert(),
+            [
+                {
+                    "patient_id": pid,
+                    "rule": AlertRule.SEVERE,
+                    "item": "pain",
+                    "message": "Pain 8/10 (severe)",
+                    "status": AlertStatus.ACTIONED,
+                    "raised_at": NOW - dt.timedelta(days=k * 37 + 1),
+                }
+                for pid in patient_ids
+                for k in range(19)
+            ],
+        )
+        conn.execute(
+            CareEvent.__table__.insert(),
+            [
+                {
+                    "patient_id": pid,
+                    "occurred_at": NOW - dt.timedelta(days=k * 70 + 2),
+                    "kind": CareEventKind.MEDICATION_CHANGE if k % 2 else CareEventKind.PLAN_CHANGE,
+                    "description": "Opioid dose changed",
+                    "recorded_by_id": user_id,
+                }
+                for pid in patient_ids
+                for k in range(10)
+            ],
+        )
+    _log(f"  built in {time.perf_counter() - started:.0f} s")
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
+    return user_id, patient_ids
+
+
+# The three scripts AppTest runs. Each must import what it needs: AppTest runs the function's source.
+def _empty_page() -> None:
+    pass
+
+
+def _chart_page(url: str, identity, patient_id: int, window_days: int, now) -> None:
+    from access.symptom_views import patient_trends
+    from components import symptom_charts
+    from db.engine import engine_for, transaction
+
+    with transaction(engine_for(url)) as session:
+        trends = patient_trends(session, identity, patient_id, window_days, now)
+    symptom_charts.show_patient_trends(trends, key="bench")
+
+
+def _heatmap_page(url: str, identity, patient_ids: list[int], now) -> None:
+    from access.symptom_views import team_latest_scores
+    from components import symptom_charts
+    from db.engine import engine_for, transaction
+
+    with transaction(engine_for(url)) as session:
+        rows = team_latest_scores(session, identity, patient_ids, now)
+    symptom_charts.show_team_heatmap(rows, key="bench")
+
+
+def _timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return (time.perf_counter() - start) * 1000
+
+
+def _median_ms(fn: Callable[[], object], rounds: int = ROUNDS) -> float:
+    fn()
+    return statistics.median(_timed(fn) for _ in range(rounds))
+
+
+def _measure(url: str, user_id: int, patient_ids: list[int]) -> dict[str, object]:
+    identity = Identity(user_id, "bench_physician", "Dr Bench", Role.PHYSICIAN, "password")
+    patient = patient_ids[len(patient_ids) // 2]
+    team = patient_ids[:HEATMAP_PATIENTS]
+    apps = {
+        "empty": AppTest.from_function(_empty_page, default_timeout=120),
+        "chart_2y": AppTest.from_function(
+            _chart_page, args=(url, identity, patient, 730, NOW), default_timeout=120
+        ),
+        "chart_30d": AppTest.from_function(
+            _chart_page, args=(url, identity, patient, 30, NOW), default_timeout=120
+        ),
+        "heatmap": AppTest.from_function(_heatmap_page, args=(url, identity, team, NOW), default_timeout=120),
+    }
+    times: dict[str, list[float]] = {name: [] for name in apps}
+    for at in apps.values():  # warm-up: imports, template specs, connection pool
+        at.run()
+        assert not at.exception, at.exception
+    # Interleaved, so a noisy neighbour slows every kind of page alike rather than one of them.
+    for _ in range(ROUNDS):
+        for name, at in apps.items():
+            times[name].append(_timed(at.run))
+    for name, at in apps.items():
+        assert not at.exception, f"{name}: {at.exception}"
+    medians = {name: statistics.median(t) for name, t in times.items()}
+
+    engine = engine_for(url)
+
+    def queries() -> dict[str, float]:
+        with transaction(engine) as s:
+            return {
+                "item_series_2y_ms": _median_ms(
+                    lambda: symptom_queries.item_series(s, patient, NOW - dt.timedelta(days=730), NOW)
+                ),
+                "item_series_30d_ms": _median_ms(
+                    lambda: symptom_queries.item_series(s, patient, NOW - dt.timedelta(days=30), NOW)
+                ),
+                "latest_scores_20_ms": _median_ms(lambda: symptom_queries.latest_scores(s, team)),
+            }
+
+    with transaction(engine) as s:
+        series = symptom_queries.item_series(s, patient, NOW - dt.timedelta(days=730), NOW)
+
+    def load_trends():
+        with transaction(engine) as s:
+            return patient_trends(s, identity, patient, 730, NOW)
+
+    trends = load_trends()
+    breakdown = {
+        "patient_trends_with_audit_and_commit_ms": _median_ms(load_trends),
+        "chart_spec_ms": _median_ms(lambda: symptom_charts.patient_trends_spec(trends)),
+    }
+    plain = queries()
+    with engine.begin() as conn:
+        conn.execute(
+            text("CREATE INDEX ix_bench_patient_time ON symptom_assessments (patient_id, assessed_at)")
+        )
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("ANALYZE symptom_assessments"))
+        else:
+            conn.execute(text("ANALYZE"))
+    indexed = queries()
+    return {
+        "empty_rerun_median_ms": round(medians["empty"], 2),
+        "chart_page_2y_median_ms": round(medians["chart_2y"], 2),
+        "chart_page_30d_median_ms": round(medians["chart_30d"], 2),
+        "heatmap_page_20_median_ms": round(medians["heatmap"], 2),
+        "chart_page_2y_ratio": round(medians["chart_2y"] / medians["empty"], 2),
+        "chart_page_30d_ratio": round(medians["chart_30d"] / medians["empty"], 2),
+        "heatmap_page_ratio": round(medians["heatmap"] / medians["empty"], 2),
+        "points_2y": sum(
+            sum(v is not None for v in p.item_mean.values())
+            + sum(v is not None for v in p.score_mean.values())
+            for p in series.points
+        ),
+        "bucket_2y_days": series.bucket.days if series.bucket else 0,
+        "chart_page_2y_breakdown_ms": {k: round(v, 2) for k, v in breakdown.items()},
+        "queries_ms": {k: round(v, 2) for k, v in plain.items()},
+        "queries_with_patient_time_index_ms": {k: round(v, 2) for k, v in indexed.items()},
+    }
+
+
+def _pg_admin_url() -> str | None:
+    return os.environ.get("VESPER_TEST_PG_URL") or os.environ.get("DATABASE_URL_PG")
+
+
+def main() -> None:
+    started = time.perf_counter()
+    results: dict[str, object] = {
+        "benchmark": "symptoms",
+        "patients": PATIENTS,
+        "checkins": PATIENTS * DAYS,
+        "rounds": ROUNDS,
+        "target_ratio": TARGET_RATIO,
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        _log(f"SQLite: {PATIENTS} patients x {DAYS} days")
+        user_id, patient_ids = _build(url)
+        results["sqlite"] = _measure(url, user_id, patient_ids)
+        engine_for(url).dispose()
+
+    admin_url = _pg_admin_url()
+    if admin_url:
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text("DROP DATABASE IF EXISTS vesper_bench WITH (FORCE)"))
+            conn.execute(text("CREATE DATABASE vesper_bench"))
+        url = make_url(admin_url).set(database="vesper_bench").render_as_string(hide_password=False)
+        try:
+            _log(f"PostgreSQL: {PATIENTS} patients x {DAYS} days")
+            user_id, patient_ids = _build(url)
+            results["postgresql"] = _measure(url, user_id, patient_ids)
+        finally:
+            engine_for(url).dispose()
+            with admin.connect() as conn:
+                conn.execute(text("DROP DATABASE IF EXISTS vesper_bench WITH (FORCE)"))
+            admin.dispose()
+    else:
+        results["postgresql"] = (
+            "skipped: set VESPER_TEST_PG_URL or DATABASE_URL_PG (scripts/with_postgres.sh)"
+        )
+    results["seconds"] = round(time.perf_counter() - started, 1)
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,225 @@
+"""The meeting's shared case view: the presenter picks the case and the window, everyone else follows.
+
+The switches (Present, Follow) and the case and window pickers are ordinary widgets in the page's own run:
+Streamlit's widget state is only dependable there. The page around them also reruns for the video
+components, and widgets inside a fragment that polls every second were seen to replay stale values and
+flip by themselves. Only the display is in the polling fragment: every POLL_SECONDS it reads one integer
+(access.shared_view.current_version), and loads the chart's data only when that number, or the case and
+window on screen, moved. When someone else takes over presenting, the fragment reruns the page once so the
+previous presenter's switch turns off.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from access import shared_view, symptom_views
+from access.accounts import Identity
+from access.records import AccessDenied
+from access.roles import CLINICAL_ROLES
+from components import clock, symptom_charts
+from db.engine import transaction
+
+# Followers must see the presenter's change within 2 s: a 1 s poll leaves a second for the redraw.
+POLL_SECONDS = 1.0
+DEFAULT_WINDOW_DAYS = 30
+
+
+@dataclass
+class _State:
+    seen_version: int = -1
+    view: shared_view.SharedViewState | None = None
+    choices: tuple[shared_view.CaseChoice, ...] = ()
+    # The version this session's own last present() wrote while its Present switch is on (0 when off): a
+    # newer one by someone else means they took over.
+    my_version: int = 0
+    # (patient_id, window_days, version) of the trends held below, so a poll that finds nothing new
+    # redraws the chart it already has instead of querying and rebuilding it.
+    loaded_for: tuple[int, int, int] | None = None
+    trends: symptom_views.PatientTrends | None = None
+    refused: str | None = None
+    denied: str | None = None
+
+
+def show(identity: Identity, conference_id: int, *, key: str) -> None:
+    """The case view for clinicians in a meeting; family members see the room only."""
+    if identity.role not in CLINICAL_ROLES:
+        return
+    st.subheader("Case view")
+    state: _State = st.session_state.setdefault(f"{key}.state", _State())
+    _refresh(identity, conference_id, state, force=True)
+    if state.denied is not None:
+        st.info(state.denied)
+        return
+    if not state.choices:
+        st.info("None of the patients on this meeting's agenda are on your care team.")
+        return
+    _agenda_heatmap(identity, state, key)
+
+    present_key, follow_key = f"{key}.presenting", f"{key}.following"
+    view = state.view
+    if _taken_over(identity, state, present_key):
+        assert view is not None
+        st.session_state[present_key] = False  # before the switch is drawn, so it shows off
+        st.session_state[follow_key] = True
+        state.my_version = 0
+        st.info(f"{view.presenter_name} is presenting now.")
+    st.session_state.setdefault(present_key, False)
+    st.session_state.setdefault(follow_key, True)
+    presenting = st.toggle(
+        "Present my view to everyone", key=present_key, on_change=_from_current_view, args=(key, state)
+    )
+    following = st.toggle(
+        "Follow the presenter",
+        key=follow_key,
+        disabled=presenting or view is None,
+        on_change=_from_current_view,
+        args=(key, state),
+    )
+    own_view = presenting or view is None or not following
+    if own_view:
+        _pickers(key, state)
+    if presenting:
+        patient_id, window_days = _picked(key)
+        mine = view is not None and view.presenter_id == identity.user_id
+        if not mine or (view.patient_id, view.window_days) != (patient_id, window_days):  # type: ignore[union-attr]
+            _present(identity, conference_id, patient_id, window_days, state)
+    _live(identity, conference_id, key, own_view)
+
+
+def _refresh(identity: Identity, conference_id: int, state: _State, *, force: bool = False) -> bool:
+    """Reload the view if its version moved (or when forced); True when it did."""
+    try:
+        with transaction() as session:
+            version = shared_view.current_version(session, conference_id)
+            if not force and version == state.seen_version:
+                return False
+            state.view = shared_view.current(session, conference_id)
+            state.choices = tuple(shared_view.case_choices(session, identity, conference_id, clock.now()))
+            state.seen_version, state.denied = version, None
+    except AccessDenied as denied:  # the meeting ended, or the agenda changed under us
+        state.denied = str(denied)
+    return True
+
+
+def _taken_over(identity: Identity, state: _State, present_key: str) -> bool:
+    view = state.view
+    return bool(
+        st.session_state.get(present_key)
+        and state.my_version > 0  # we have presented since switching on
+        and view is not None
+        and view.presenter_id != identity.user_id
+        and view.version > state.my_version
+    )
+
+
+def _agenda_heatmap(identity: Identity, state: _State, key: str) -> None:
+    # Drawn on the page's own runs, not every second: latest scores change with check-ins, not with the
+    # presenter.
+    with transaction() as session:
+        rows = symptom_views.team_latest_scores(
+            session, identity, [c.patient_id for c in state.choices], clock.now()
+        )
+    with st.expander("The agenda at a glance: each patient's latest check-in", expanded=True):
+        symptom_charts.show_team_heatmap(rows, key=f"{key}.heatmap")
+
+
+def _from_current_view(key: str, state: _State) -> None:
+    """Switching Present on, or Follow off, starts from what is on screen: the presenter's view."""
+    state.my_version = 0
+    view = state.view
+    if view is not None and view.patient_id in {c.patient_id for c in state.choices}:
+        st.session_state[f"{key}.case"] = view.patient_id
+        st.session_state[f"{key}.window"] = view.window_days
+
+
+@st.fragment(run_every=POLL_SECONDS)
+def _live(identity: Identity, conference_id: int, key: str, own_view: bool) -> None:
+    state: _State = st.session_state[f"{key}.state"]
+    if _refresh(identity, conference_id, state) and _taken_over(identity, state, f"{key}.presenting"):
+        st.rerun(scope="app")  # rare: turns the previous presenter's switch off
+    if state.denied is not None:
+        st.info(state.denied)
+        return
+    view = state.view
+    if st.session_state.get(f"{key}.presenting"):
+        st.markdown("**You are presenting.** Everyone following sees the case and window you choose.")
+        shown = (*_picked(key), state.my_version)
+    elif view is None:
+        st.caption("Nobody is presenting yet. Switch on Present to show a case to everyone following.")
+        shown = (*_picked(key), 0)
+    elif not own_view and view.patient_id is not None:
+        st.markdown(f"**Following {view.presenter_name}.**")
+        shown = (view.patient_id, view.window_days, view.version)
+    else:
+        st.markdown(f"**Looking on your own.** {view.presenter_name} is presenting.")
+        shown = (*_picked(key), 0)
+    _chart(identity, *shown, key=key, state=state)
+
+
+def _pickers(key: str, state: _State) -> None:
+    labels = {c.patient_id: c.label for c in state.choices}
+    if st.session_state.get(f"{key}.case") not in labels:
+        st.session_state[f"{key}.case"] = state.choices[0].patient_id
+    if st.session_state.get(f"{key}.window") not in symptom_charts.WINDOW_CHOICES:
+        st.session_state[f"{key}.window"] = DEFAULT_WINDOW_DAYS
+    case_column, window_column = st.columns([3, 2])
+    case_column.selectbox("Case", list(labels), format_func=labels.__getitem__, key=f"{key}.case")
+    window_column.segmented_control(
+        "Time window",
+        list(symptom_charts.WINDOW_CHOICES),
+        format_func=symptom_charts.WINDOW_CHOICES.__getitem__,
+        key=f"{key}.window",
+    )
+
+
+def _picked(key: str) -> tuple[int, int]:
+    # segmented_control returns None when its selected option is clicked again; keep the default window.
+    window = st.session_state.get(f"{key}.window") or DEFAULT_WINDOW_DAYS
+    case = st.session_state.get(f"{key}.case")
+    return int(case) if case is not None else 0, int(window)
+
+
+def _present(
+    identity: Identity, conference_id: int, patient_id: int, window_days: int, state: _State
+) -> None:
+    try:
+        with transaction() as session:
+            view = shared_view.present(session, identity, conference_id, patient_id, window_days, clock.now())
+    except (AccessDenied, shared_view.PresentRefused) as refused:
+        st.error(str(refused))
+        return
+    state.view, state.seen_version, state.my_version = view, view.version, view.version
+
+
+def _chart(
+    identity: Identity, patient_id: int, window_days: int, version: int, *, key: str, state: _State
+) -> None:
+    label = next((c.label for c in state.choices if c.patient_id == patient_id), None)
+    if label is None:
+        st.warning("The presenter is showing a patient whose record you cannot open.")
+        return
+    wanted = (patient_id, window_days, version)
+    if state.loaded_for != wanted:
+        state.refused = None
+        try:
+            with st.spinner("Loading the chart…"), transaction() as session:
+                state.trends = symptom_views.patient_trends(
+                    session, identity, patient_id, window_days, clock.now()
+                )
+        except AccessDenied as denied:
+            state.trends, state.refused = None, str(denied)
+        state.loaded_for = wanted
+    st.markdown(f"Showing **{label}** over the last {_window_words(window_days)}")
+    if state.refused is not None or state.trends is None:
+        st.warning(state.refused or "This chart could not be loaded.")
+        return
+    symptom_charts.show_patient_trends(state.trends, key=f"{key}.chart")
+
+
+def _window_words(window_days: int) -> str:
+    # "over the last 30 days", "over the last year": WINDOW_CHOICES' labels read well after "last".
+    label = symptom_charts.WINDOW_CHOICES.get(window_days, f"{window_days} days")
+    return label.removeprefix("1 ")

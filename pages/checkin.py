@@ -1,0 +1,29 @@
+"""Symptom check-in: a family member (or a clinician) answers the ESAS-r questions, one per screen."""
+
+import streamlit as st
+
+from access.checkins import CheckinRefused, completer_choices, patients_i_can_check_in_for, save_checkin
+from access.records import AccessDenied
+from access.roles import CLINICAL_ROLES, PageId
+from components import checkin_form, clock
+from components.gate import require_page
+from db.engine import transaction
+
+identity = require_page(PageId.CHECKIN)
+
+st.title("Symptom check-in")
+
+with transaction() as session:
+    patients = patients_i_can_check_in_for(session, identity)
+draft = checkin_form.show(
+    patients, completer_choices(identity), clinician=identity.role in CLINICAL_ROLES, key="checkin"
+)
+
+if draft is not None:
+    try:
+        with transaction() as session:
+            result = save_checkin(session, identity, draft, clock.now())
+    except (CheckinRefused, AccessDenied) as problem:
+        checkin_form.refused(str(problem), key="checkin")
+    else:
+        checkin_form.saved(result, key="checkin")

@@ -1,0 +1,223 @@
+"""Symptom trend queries and who may see them, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import insert, select
+
+from access.accounts import Identity
+from access.records import AccessDenied
+from access.roles import Role
+from access.symptom_views import patient_trends, team_latest_scores
+from clinical import esas
+from db import symptom_queries
+from db.engine import transaction
+from db.models import (
+    ESAS_ITEM_COLUMNS,
+    Alert,
+    AlertRule,
+    AlertStatus,
+    AuditEvent,
+    CareEvent,
+    CareEventKind,
+    CompletedBy,
+    SymptomAssessment,
+)
+from tests import factories
+from tests.factories import NOW
+
+
+def _me(user) -> Identity:
+    return Identity(user.id, user.username, user.display_name, user.role, "password")
+
+
+def _series_points(series: symptom_queries.ItemSeries) -> int:
+    """Points the browser would draw: one per answered item and per computable score, per bucket."""
+    return sum(
+        sum(v is not None for v in p.item_mean.values()) + sum(v is not None for v in p.score_mean.values())
+        for p in series.points
+    )
+
+
+def _daily_rows(patient_id: int, days: int) -> list[dict[str, object]]:
+    rows = []
+    for d in range(days):
+        at = NOW - dt.timedelta(days=days - d, hours=-(d % 5))
+        rows.append(
+            {
+                "patient_id": patient_id,
+                "assessed_at": at,
+                "completed_by": CompletedBy.FAMILY if d % 3 == 0 else CompletedBy.PATIENT,
+                **{c: (d + i) % 11 for i, c in enumerate(ESAS_ITEM_COLUMNS)},
+            }
+        )
+    return rows
+
+
+def test_two_years_of_daily_check_ins_reach_the_browser_as_at_most_2000_points(engine):
+    with transaction(engine) as s:
+        ada = factories.patient(s, "Ada", "Quillfeather")
+        s.execute(insert(SymptomAssessment), _daily_rows(ada.id, 730))
+    with transaction(engine) as s:
+        series = symptom_queries.item_series(s, ada.id, NOW - dt.timedelta(days=730), NOW)
+    assert series.checkins == 730
+    assert series.bucket == dt.timedelta(days=7), "two years of daily data should be drawn week by week"
+    assert 100 <= len(series.points) <= 110
+    assert _series_points(series) <= 2000, "the browser would be sent years of raw check-ins"
+    assert sum(p.n for p in series.points) == 730, "some check-ins fell outside every bucket"
+    assert all(p.first_at <= p.last_at for p in series.points)
+    assert [p.first_at for p in series.points] == sorted(p.first_at for p in series.points)
+    assert {p.completed_by for p in series.points} == {"mixed"}, (
+        "a week with patient and family check-ins must say it was mixed, not pick one"
+    )
+
+
+def test_bucket_means_and_maxima_match_a_hand_computed_case(engine):
+    start = NOW - dt.timedelta(days=4)
+    with transaction(engine) as s:
+        ada = factories.patient(s, "Ada", "Quillfeather")
+
+        def add(day: int, hour: int, by: CompletedBy, **items: int | None) -> None:
+            values: dict[str, int | None] = dict.fromkeys(ESAS_ITEM_COLUMNS, 1)
+            values.update(items)
+            s.add(
+                SymptomAssessment(
+                    patient_id=ada.id,
+                    assessed_at=start + dt.timedelta(days=day, hours=hour),
+                    completed_by=by,
+                    **values,
+                )
+            )
+
+        add(0, 1, CompletedBy.PATIENT, pain=2)
+        add(1, 2, CompletedBy.FAMILY, pain=5, nausea=None)
+        add(2, 3, CompletedBy.PATIENT, pain=7, anxiety=4)
+        add(3, 4, CompletedBy.PATIENT, pain=8)
+    with transaction(engine) as s:
+        # 24 points for 12 series: 2 a series, so the 4 check-ins must pair up into 2-day buckets.
+        series = symptom_queries.item_series(s, ada.id, start, NOW, max_points=24)
+    assert series.bucket == dt.timedelta(days=2)
+    first, second = series.points
+    assert (first.n, second.n) == (2, 2)
+    assert first.item_mean["pain"] == pytest.approx(3.5) and first.item_max["pain"] == 5
+    assert second.item_mean["pain"] == pytest.approx(7.5) and second.item_max["pain"] == 8
+    assert first.item_mean["nausea"] == pytest.approx(1.0), "a blank item must not count as 0 in the mean"
+    assert second.item_mean["anxiety"] == pytest.approx(2.5) and second.item_max["anxiety"] == 4
+    # Totals: day 0 = 2 + 8 ones = 10; day 1 has a blank item, so no total;
+    # days 2 and 3: 7+4+7 = 18 and 8+8 = 16.
+    assert first.score_mean["total"] == pytest.approx(10.0), "a check-in with a blank item has no total"
+    assert second.score_mean["total"] == pytest.approx(17.0)
+    assert second.score_mean["emotional"] == pytest.approx(3.5)
+    assert second.score_mean["physical"] == pytest.approx(12.5)
+    assert (first.completed_by, second.completed_by) == ("mixed", "patient")
+    assert first.first_at == start + dt.timedelta(hours=1)
+    assert first.last_at == start + dt.timedelta(days=1, hours=2)
+
+
+def test_a_week_of_daily_check_ins_comes_back_one_by_one(engine):
+    with transaction(engine) as s:
+        ada = factories.patient(s, "Ada", "Quillfeather")
+        rows = _daily_rows(ada.id, 7)
+        s.execute(insert(SymptomAssessment), rows)
+    with transaction(engine) as s:
+        series = symptom_queries.item_series(s, ada.id, NOW - dt.timedelta(days=7, hours=1), NOW)
+    assert series.bucket is None, "a short window must not be averaged"
+    assert [p.n for p in series.points] == [1] * 7
+    assert [p.first_at for p in series.points] == [r["assessed_at"] for r in rows]
+    assert [p.completed_by for p in series.points] == [r["completed_by"].value for r in rows]
+    for point, row in zip(series.points, rows, strict=True):
+        assert point.item_max == {c: row[c] for c in ESAS_ITEM_COLUMNS}
+        assert point.score_mean["total"] == esas.scores({c: row[c] for c in ESAS_ITEM_COLUMNS}).total
+
+
+def test_latest_scores_are_each_patients_newest_check_in_in_one_query(engine):
+    with transaction(engine) as s:
+        ada = factories.patient(s, "Ada", "Quillfeather")
+        ben = factories.patient(s, "Ben", "Marrowstone")
+        cleo = factories.patient(s, "Cleo", "Nevercheckedin")
+        factories.assessment(s, ada, NOW - dt.timedelta(days=3), pain=1)
+        factories.assessment(s, ada, NOW - dt.timedelta(hours=2), pain=9)
+        factories.assessment(s, ada, NOW - dt.timedelta(days=1), pain=4)
+        factories.assessment(s, ben, NOW - dt.timedelta(days=5), pain=6)
+        ids = [ben.id, cleo.id, ada.id]
+    with transaction(engine) as s:
+        rows = symptom_queries.latest_scores(s, ids)
+        got = [(p.id, a.pain if a else None, a.assessed_at if a else None) for p, a in rows]
+    assert got == [
+        (ids[0], 6, NOW - dt.timedelta(days=5)),
+        (ids[1], None, None),
+        (ids[2], 9, NOW - dt.timedelta(hours=2)),
+    ], "each patient should show their newest check-in, once, in the order asked"
+
+
+def test_trends_are_for_the_care_team_only_and_each_view_is_audited(engine):
+    with transaction(engine) as s:
+        nurse = factories.user(s, "nurse", Role.NURSE)
+        outsider = factories.user(s, "other_nurse", Role.NURSE)
+        ada = factories.patient(s, "Ada", "Quillfeather")
+        factories.on_team(s, ada, nurse)
+        factories.assessment(s, ada, NOW - dt.timedelta(days=2), pain=8)
+        s.add(
+            Alert(
+                patient_id=ada.id,
+                rule=AlertRule.SEVERE,
+                item="pain",
+                message="Pain 8/10 (severe)",
+                status=AlertStatus.OPEN,
+                raised_at=NOW - dt.timedelta(days=2),
+            )
+        )
+        s.add_all(
+            [
+                CareEvent(
+                    patient_id=ada.id,
+                    occurred_at=NOW - dt.timedelta(days=1),
+                    kind=CareEventKind.MEDICATION_CHANGE,
+                    description="Oxycodone increased",
+                    recorded_by_id=nurse.id,
+                ),
+                CareEvent(
+                    patient_id=ada.id,
+                    occurred_at=NOW - dt.timedelta(days=60),
+                    kind=CareEventKind.PLAN_CHANGE,
+                    description="Outside the window",
+                    recorded_by_id=nurse.id,
+                ),
+            ]
+        )
+        ada_id, me, them = ada.id, _me(nurse), _me(outsider)
+
+    with transaction(engine) as s, pytest.raises(AccessDenied):
+        patient_trends(s, them, ada_id, 30, NOW)
+    with transaction(engine) as s:
+        trends = patient_trends(s, me, ada_id, 30, NOW)
+    assert trends.patient_label.startswith("Ada Quillfeather")
+    assert [p.item_max["pain"] for p in trends.points] == [8]
+    assert [(m.kind, m.item) for m in trends.alerts] == [("alert", "pain")]
+    assert [(m.kind, m.label) for m in trends.care_events] == [
+        ("medication_change", "Oxycodone increased")
+    ], "the chart would mark care changes from outside its window"
+    with transaction(engine) as s:
+        views = s.scalars(select(AuditEvent).where(AuditEvent.action == "patient_viewed")).all()
+    assert [(v.actor_name, v.patient_id, v.details) for v in views] == [
+        ("nurse", ada_id, {"view": "symptom_trends", "window_days": 30})
+    ], "the refused attempt must leave no view, and the allowed one exactly one"
+
+
+def test_team_heat_map_rows_leave_out_patients_of_other_teams(engine):
+    with transaction(engine) as s:
+        doctor = factories.user(s, "physician", Role.PHYSICIAN)
+        ada = factories.patient(s, "Ada", "Quillfeather")
+        other = factories.patient(s, "Cleo", "Outsideteam")
+        factories.on_team(s, ada, doctor)
+        factories.assessment(s, ada, NOW - dt.timedelta(days=1), pain=7)
+        factories.assessment(s, other, NOW - dt.timedelta(days=1), pain=3)
+        ids, me = [other.id, ada.id], _me(doctor)
+    with transaction(engine) as s:
+        rows = team_latest_scores(s, me, ids, NOW)
+    assert [(r.patient_id, r.scores["pain"]) for r in rows] == [(ids[1], 7)], (
+        "the heat map would show a patient of another team"
+    )
+    assert rows[0].completed_by == "patient" and rows[0].assessed_at == NOW - dt.timedelta(days=1)
