@@ -70,6 +70,82 @@ ACTIONS: dict[str, Action] = {
             "A clinician marked a symptom alert actioned, with a note of what was done.",
             clinical=True,
         ),
+        Action(
+            "goals_of_care_saved",
+            "A clinician saved a new version of a patient's goals-of-care record, with a reason.",
+            clinical=True,
+        ),
+        Action(
+            "goals_of_care_viewed",
+            "A clinician opened or compared versions of a patient's goals-of-care record.",
+            clinical=True,
+        ),
+        Action(
+            "amendment_requested",
+            "A family member asked for a correction to the goals-of-care record.",
+            clinical=True,
+        ),
+        Action(
+            "amendment_accepted",
+            "A clinician accepted an amendment request; the new version or addendum is linked to it.",
+            clinical=True,
+        ),
+        Action(
+            "amendment_refused",
+            "A clinician refused an amendment request, with a reason.",
+            clinical=True,
+        ),
+        Action(
+            "plan_item_added",
+            "A clinician added a recommendation or action item to a conference plan.",
+            clinical=True,
+        ),
+        Action(
+            "plan_item_changed",
+            "A clinician changed a conference plan item (text, owner, due date or status).",
+            clinical=True,
+        ),
+        Action(
+            "addendum_added",
+            "A clinician added an addendum to the goals-of-care record.",
+            clinical=True,
+        ),
+        Action("signoff_roles_set", "A conference chair set which roles must sign its plans."),
+        Action(
+            "signoff_signed",
+            "A clinician signed the goals of care and plan, naming the hash of the content signed.",
+            clinical=True,
+        ),
+        Action(
+            "signoff_dissented",
+            "A clinician recorded a dissent from the goals of care and plan, with a reason.",
+            clinical=True,
+        ),
+        Action(
+            "signoff_withdrawn",
+            "A clinician withdrew their own signature or dissent.",
+            clinical=True,
+        ),
+        Action(
+            "signoff_dissent_overridden",
+            "The conference chair overrode a dissent, with a reason.",
+            clinical=True,
+        ),
+        Action(
+            "signoffs_voided",
+            "The content changed after signing, so the signatures on the old content became void.",
+            clinical=True,
+        ),
+        Action(
+            "record_finalised",
+            "Every required role signed the same content: the record became final (addenda only).",
+            clinical=True,
+        ),
+        Action(
+            "family_acknowledged",
+            "A family member acknowledged the plan (not a clinical signature).",
+            clinical=True,
+        ),
     )
 }
 

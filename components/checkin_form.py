@@ -18,7 +18,7 @@ import streamlit as st
 from access.alert_workflow import RULE_LABELS
 from access.checkins import CheckinDraft, CheckinPatient, CheckinResult, ClinicianRatings
 from clinical import akps, caregiver_burden, esas, pcoc
-from components.severity import badge
+from components.severity import badge, coloured
 from db.models import CompletedBy, PcocPhase
 
 SETUP = 0
@@ -202,11 +202,14 @@ def _setup(
 
 
 def _choice_label(value: int, item: esas.Item) -> str:
+    # The band's colour and its word (or the form's anchor at 0 and 10): never colour alone.
     if value == 0:
-        return f"0 · {item.low_anchor}"
-    if value == 10:
-        return f"10 · {item.high_anchor}"
-    return f"{value} · {esas.severity(value).value}"
+        text = f"0 · {item.low_anchor}"
+    elif value == 10:
+        text = f"10 · {item.high_anchor}"
+    else:
+        text = f"{value} · {esas.severity(value).value}"
+    return coloured(value, f"**{text}**")
 
 
 def _score_buttons(item: esas.Item, chosen: int | None, on_pick: Any, key: str) -> None:

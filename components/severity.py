@@ -13,3 +13,8 @@ def badge(score: int | None) -> str:
         return ":gray-badge[Not answered]"
     band = severity(score)
     return f":{_COLOURS[band]}-badge[{band.label} {score}]"
+
+
+def coloured(score: int, text: str) -> str:
+    """Markdown for `text` in the colour of the score's band; the text itself must name the band too."""
+    return f":{_COLOURS[severity(score)]}[{text}]"

@@ -103,6 +103,17 @@ class SignOffDecision(enum.StrEnum):
     DISSENT = "dissent"
 
 
+class PlanItemKind(enum.StrEnum):
+    RECOMMENDATION = "recommendation"
+    ACTION = "action"
+
+
+class AmendmentStatus(enum.StrEnum):
+    REQUESTED = "requested"
+    ACCEPTED = "accepted"
+    REFUSED = "refused"
+
+
 class CareEventKind(enum.StrEnum):
     """Changes to care that a symptom chart marks, so a trend can be read against what was done."""
 
@@ -388,6 +399,11 @@ class GoalsOfCareDocument(Base):
     # Optimistic lock: a save names the version it started from and is refused if another came first.
     version: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[timestamp]
+    # Set once every required role has signed the same content (goals of care + that conference's plan):
+    # from then on the record is read-only and takes addenda only.
+    final_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    final_hash: Mapped[str | None] = mapped_column(String(64))
+    final_conference_id: Mapped[int | None] = mapped_column(ForeignKey("conferences.id"))
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -404,6 +420,8 @@ class GoalsOfCareVersion(Base):
     content_sha256: Mapped[str] = mapped_column(String(64))
     author_id: Mapped[user_fk]
     created_at: Mapped[timestamp]
+    # Why this version was saved (e.g. "after the family meeting", "amendment request 3 accepted").
+    reason: Mapped[long_text]
 
     __table_args__ = (UniqueConstraint("document_id", "version_number"),)
 
@@ -420,8 +438,18 @@ class PlanItem(Base):
     created_by_id: Mapped[user_fk]
     created_at: Mapped[timestamp]
     version: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[PlanItemKind] = mapped_column(_enum(PlanItemKind, "plan_item_kind"))
+    # The owner is a role ("the social worker") or a person, never both.
+    owner_role: Mapped[Role | None] = mapped_column(_enum(Role, "owner_role"))
+    owner_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    due_date: Mapped[dt.date | None]
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        CheckConstraint("owner_role IS NULL OR owner_user_id IS NULL", name="one_owner"),
+        Index("ix_plan_items_conference_patient", "conference_id", "patient_id"),
+    )
 
 
 class SignOff(Base):
@@ -440,6 +468,14 @@ class SignOff(Base):
     content_sha256: Mapped[str] = mapped_column(String(64))
     signed_at: Mapped[timestamp]
     voided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # The signer took it back (a dissent withdrawn, or a decision replaced by a newer one).
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # A dissent the chair overrode, with their reason; it stays on the record but no longer blocks.
+    override_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    overridden_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_sign_offs_conference_patient", "conference_id", "patient_id"),)
 
 
 class Invitation(Base):
@@ -493,3 +529,72 @@ class AuditEvent(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class ConferenceSignoffRole(Base):
+    """A role that may sign a conference's plans, and whether its signature is required for consensus.
+    A conference with no rows uses the default: physician, nurse and social worker required, chaplain
+    optional (access.signoff.DEFAULT_ROLES)."""
+
+    __tablename__ = "conference_signoff_roles"
+
+    conference_id: Mapped[int] = mapped_column(
+        ForeignKey("conferences.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"), primary_key=True)
+    required: Mapped[bool] = mapped_column(default=True)
+
+
+class AmendmentRequest(Base):
+    """A family member's request to correct the goals-of-care record (ONC 170.315(d)(4)), the clinician's
+    answer, and what the answer produced (a new version, or an addendum once the record is final)."""
+
+    __tablename__ = "amendment_requests"
+
+    id: Mapped[intpk]
+    patient_id: Mapped[patient_fk]
+    requested_by_id: Mapped[user_fk]
+    family_contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("family_contacts.id", ondelete="SET NULL")
+    )
+    # The version the family member was looking at when they asked.
+    about_version_id: Mapped[int | None] = mapped_column(ForeignKey("goals_of_care_versions.id"))
+    text: Mapped[long_text]
+    status: Mapped[AmendmentStatus] = mapped_column(_enum(AmendmentStatus, "amendment_status"))
+    requested_at: Mapped[timestamp]
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    answer_reason: Mapped[str | None] = mapped_column(Text)
+    resulting_version_id: Mapped[int | None] = mapped_column(ForeignKey("goals_of_care_versions.id"))
+    resulting_addendum_id: Mapped[int | None] = mapped_column(ForeignKey("addenda.id"))
+
+
+class Addendum(Base):
+    """A note added to the goals-of-care record; the only change a final record takes."""
+
+    __tablename__ = "addenda"
+
+    id: Mapped[intpk]
+    patient_id: Mapped[patient_fk]
+    document_id: Mapped[int] = mapped_column(ForeignKey("goals_of_care_documents.id", ondelete="CASCADE"))
+    author_id: Mapped[user_fk]
+    text: Mapped[long_text]
+    created_at: Mapped[timestamp]
+
+
+class FamilyAcknowledgement(Base):
+    """A family member saw the conference plan (the content whose hash it names). Not a clinical
+    signature: it never counts towards consensus."""
+
+    __tablename__ = "family_acknowledgements"
+
+    id: Mapped[intpk]
+    patient_id: Mapped[patient_fk]
+    conference_id: Mapped[int] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"))
+    user_id: Mapped[user_fk]
+    family_contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("family_contacts.id", ondelete="SET NULL")
+    )
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+    acknowledged_at: Mapped[timestamp]

@@ -121,3 +121,41 @@ def family_contact(
     session.add(contact)
     session.flush()
     return contact
+
+
+def goals_of_care_content(**overrides: object) -> dict[str, object]:
+    """A complete, valid goals-of-care record as a form would submit it; keyword arguments replace fields."""
+    content: dict[str, object] = {
+        "conversation_date": "2026-11-29",
+        "facilitator": "Dr Test Physician",
+        "participants": [
+            {"name": "Ada Quillfeather", "role": "patient", "presence": "present"},
+            {"name": "Bea Quillfeather", "role": "daughter", "presence": "remote"},
+        ],
+        "language": "English",
+        "decision_making_capacity": "has_capacity",
+        "illness_understanding": "Knows the cancer has spread and treatment will not cure it.",
+        "prognosis_framing": "time_range",
+        "goals_if_worse": "To be at home with her garden and her daughter.",
+        "fears_worries": "Being a burden; pain.",
+        "critical_abilities": "Recognising her family.",
+        "treatment_limits": {
+            "cpr": "do_not_attempt",
+            "level_of_treatment": "selective",
+            "nutrition": "trial",
+        },
+        "surrogate": {
+            "name": "Bea Quillfeather",
+            "relationship": "daughter",
+            "legal_basis": "lasting power of attorney",
+            "contact": "+44 7700 900123",
+            "alternates": [{"name": "Cal Quillfeather", "relationship": "son", "contact": "+44 7700 900456"}],
+        },
+        "advance_directive": {
+            "on_file": True,
+            "location": "Scanned into the chart",
+            "last_reviewed": "2026-10-01",
+        },
+    }
+    content.update(overrides)
+    return content
