@@ -146,6 +146,11 @@ ACTIONS: dict[str, Action] = {
             "A family member acknowledged the plan (not a clinical signature).",
             clinical=True,
         ),
+        Action(
+            "fhir_exported",
+            "The goals-of-care record and plan were exported as a FHIR Bundle (python -m interop.fhir).",
+            clinical=True,
+        ),
     )
 }
 

@@ -1,4 +1,4 @@
-"""The dependency rules in README hold: clinical/ is pure, db/ and access/ know nothing of Streamlit."""
+"""README's dependency rules hold: clinical/ is pure; db/, access/, interop/ know nothing of Streamlit."""
 
 import ast
 from pathlib import Path
@@ -11,6 +11,7 @@ FORBIDDEN = {
     "clinical": {"streamlit", "sqlalchemy", "db", "access", "components", "media", "pages"},
     "access": {"streamlit", "components", "pages"},
     "db": {"streamlit", "components", "pages"},
+    "interop": {"streamlit", "components", "pages"},
 }
 
 

@@ -1,0 +1,1 @@
+"""Data exchange with other systems: FHIR export (interop.fhir). No Streamlit here."""
