@@ -7,18 +7,21 @@ conference view) can hold them across reruns without touching the database again
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, event
 from sqlalchemy.orm import Session
 
 from access import audit
 from access.accounts import Identity
 from access.records import AccessDenied, may_view_patient
 from access.roles import CLINICAL_ROLES
-from db import queries, symptom_queries
-from db.models import ESAS_ITEM_COLUMNS, CareEventKind, Patient, SymptomAssessment
+from db import symptom_queries
+from db.models import ESAS_ITEM_COLUMNS, CareEventKind, Patient
 from db.symptom_queries import SeriesPoint
 
 # Longest window a trend view may ask for: the UI offers up to two years.
@@ -70,28 +73,84 @@ def patient_label(patient: Patient) -> str:
     return f"{patient.full_name} ({patient.mrn})"
 
 
+# A trend view reruns (any widget on the page, a meeting's poll) far more often than the data under it
+# changes. What patient_trends loaded is kept per (database, patient, window) with the patient's
+# trend_stamp, and reused while the stamp is unchanged and it is at most REUSE_SECONDS old on the caller's
+# clock: the window then ends up to that much before `now`, but nothing newer is left out, because a new
+# check-in, alert, alert status or care change changes the stamp. The access check and the audit event
+# happen on every call all the same.
+REUSE_SECONDS = 60
+_CACHE_ENTRIES = 64
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    stamp: tuple[object, ...]
+    trends: PatientTrends
+
+
+class _TrendsCache:
+    """A small least-recently-used map, shared by every session of the process (Streamlit runs them in
+    threads, hence the lock). Entries are immutable, so a hit hands out the same object to everyone."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: OrderedDict[tuple[object, ...], _Loaded] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[object, ...]) -> _Loaded | None:
+        with self._lock:
+            loaded = self._entries.get(key)
+            if loaded is not None:
+                self._entries.move_to_end(key)
+            return loaded
+
+    def put(self, key: tuple[object, ...], loaded: _Loaded) -> None:
+        with self._lock:
+            self._entries[key] = loaded
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+_trends_cache = _TrendsCache(_CACHE_ENTRIES)
+
+
+def clear_trends_cache() -> None:
+    """Forget every loaded trend view (the next call of patient_trends loads afresh)."""
+    _trends_cache.clear()
+
+
 def patient_trends(
     session: Session, identity: Identity, patient_id: int, window_days: int, now: dt.datetime
 ) -> PatientTrends:
     """One patient's symptom trends over the last `window_days`, audited as a view of their record.
-    Raises AccessDenied off the care team."""
+    Raises AccessDenied off the care team.
+
+    A call with the same data as one at most REUSE_SECONDS earlier returns what that call loaded (see
+    REUSE_SECONDS); it is checked and audited like any other."""
     if not 1 <= window_days <= MAX_WINDOW_DAYS:
         raise ValueError(f"a trend window runs from 1 to {MAX_WINDOW_DAYS} days, not {window_days}")
     if not may_view_patient(session, identity, patient_id):
         raise AccessDenied("You are not on this patient's care team, so their record is not shown.")
-    patient = session.get(Patient, patient_id)
-    if patient is None:
+    stamp = symptom_queries.trend_stamp(session, patient_id)
+    if stamp is None:
         raise AccessDenied("This patient record does not exist.")
-    since = now - dt.timedelta(days=window_days)
-    series = symptom_queries.item_series(session, patient_id, since, now)
-    alerts = tuple(
-        Marker(a.raised_at, "alert", a.message, a.item, a.status.value)
-        for a in symptom_queries.alerts_between(session, patient_id, since, now)
-    )
-    events = tuple(
-        Marker(e.occurred_at, CareEventKind(e.kind).value, e.description)
-        for e in symptom_queries.care_events_between(session, patient_id, since, now)
-    )
+    key = (_database(session), patient_id, window_days)
+    loaded = _trends_cache.get(key)
+    if (
+        loaded is None
+        or loaded.stamp != stamp
+        or not dt.timedelta(0) <= now - loaded.trends.until <= dt.timedelta(seconds=REUSE_SECONDS)
+    ):
+        loaded = _Loaded(stamp, _load_trends(session, patient_id, _label(*stamp[:3]), window_days, now))
+        # Kept only once this transaction (and its audit event) commits: a rolled-back one may have read
+        # its own writes, which nobody else will ever see.
+        event.listen(session, "after_commit", lambda _: _trends_cache.put(key, loaded), once=True)
     audit.record(
         session,
         "patient_viewed",
@@ -103,9 +162,30 @@ def patient_trends(
         details={"view": "symptom_trends", "window_days": window_days},
         now=now,
     )
+    return loaded.trends
+
+
+def _database(session: Session) -> str:
+    """Which database a session reads, for cache keys: its URL without the password."""
+    return session.get_bind().url.render_as_string(hide_password=True)
+
+
+def _load_trends(
+    session: Session, patient_id: int, label: str, window_days: int, now: dt.datetime
+) -> PatientTrends:
+    since = now - dt.timedelta(days=window_days)
+    series = symptom_queries.item_series(session, patient_id, since, now)
+    alerts = tuple(
+        Marker(a.raised_at, "alert", a.message, a.item, a.status.value)
+        for a in symptom_queries.alerts_between(session, patient_id, since, now)
+    )
+    events = tuple(
+        Marker(e.occurred_at, CareEventKind(e.kind).value, e.description)
+        for e in symptom_queries.care_events_between(session, patient_id, since, now)
+    )
     return PatientTrends(
         patient_id=patient_id,
-        patient_label=patient_label(patient),
+        patient_label=label,
         window_days=window_days,
         since=since,
         until=now,
@@ -127,24 +207,23 @@ def team_latest_scores(
     patients at a glance, not one patient's record. Opening a record or its trends is audited."""
     if identity.role not in CLINICAL_ROLES or not patient_ids:
         return []
-    visible = set(
-        session.scalars(
-            select(Patient.id).where(
-                Patient.id.in_(patient_ids), Patient.id.in_(queries.care_team_patient_ids(identity.user_id))
-            )
-        )
-    )
-    wanted = [pid for pid in dict.fromkeys(patient_ids) if pid in visible]
-    return [_latest(p, a) for p, a in symptom_queries.latest_scores(session, wanted)]
+    rows = symptom_queries.latest_scores(session, patient_ids, care_team_of=identity.user_id)
+    return [_latest(row) for row in rows]
 
 
-def _latest(patient: Patient, assessment: SymptomAssessment | None) -> LatestScores:
-    if assessment is None:
-        return LatestScores(patient.id, patient_label(patient), None, None, dict.fromkeys(ESAS_ITEM_COLUMNS))
+def _label(given_name: str, family_name: str, mrn: str) -> str:
+    """As patient_label, from the three columns rather than a loaded Patient."""
+    return f"{given_name} {family_name} ({mrn})"
+
+
+def _latest(row: Row[Any]) -> LatestScores:
+    label = _label(row.given_name, row.family_name, row.mrn)
+    if row.assessed_at is None:
+        return LatestScores(row.patient_id, label, None, None, dict.fromkeys(ESAS_ITEM_COLUMNS))
     return LatestScores(
-        patient_id=patient.id,
-        patient_label=patient_label(patient),
-        assessed_at=assessment.assessed_at,
-        completed_by=assessment.completed_by.value,
-        scores={c: getattr(assessment, c) for c in ESAS_ITEM_COLUMNS},
+        patient_id=row.patient_id,
+        patient_label=label,
+        assessed_at=row.assessed_at,
+        completed_by=row.completed_by.value,
+        scores={c: getattr(row, c) for c in ESAS_ITEM_COLUMNS},
     )

@@ -1,12 +1,12 @@
 """The meeting's shared case view: the presenter picks the case and the window, everyone else follows.
 
-The switches (Present, Follow) and the case and window pickers are ordinary widgets in the page's own run:
-Streamlit's widget state is only dependable there. The page around them also reruns for the video
-components, and widgets inside a fragment that polls every second were seen to replay stale values and
-flip by themselves. Only the display is in the polling fragment: every POLL_SECONDS it reads one integer
-(access.shared_view.current_version), and loads the chart's data only when that number, or the case and
-window on screen, moved. When someone else takes over presenting, the fragment reruns the page once so the
-previous presenter's switch turns off.
+The switches (Present, Follow) and the pickers are drawn in the page's own run, where Streamlit's widget
+state is dependable (the page also reruns for the video components, and widgets inside a fragment that
+polls every second were seen to replay stale values). The status line and the chart are drawn by a
+fragment that polls one integer every POLL_SECONDS (access.shared_view.current_version): when it has not
+moved, the fragment redraws the chart it already holds, with no query and no rebuilding; when it moved, a
+follower's chart is reloaded there, without rerunning the page and its video. Only when the switches must
+change (someone took over, or the first presenter started) does the fragment rerun the page.
 """
 
 from __future__ import annotations
@@ -86,7 +86,26 @@ def show(identity: Identity, conference_id: int, *, key: str) -> None:
         mine = view is not None and view.presenter_id == identity.user_id
         if not mine or (view.patient_id, view.window_days) != (patient_id, window_days):  # type: ignore[union-attr]
             _present(identity, conference_id, patient_id, window_days, state)
-    _live(identity, conference_id, key, own_view)
+    _watch(identity, conference_id, key, presenting, own_view, view is not None)
+
+
+def _status_and_chart(
+    identity: Identity, key: str, state: _State, *, presenting: bool, own_view: bool
+) -> None:
+    view = state.view
+    if presenting:
+        st.markdown("**You are presenting.** Everyone following sees the case and window you choose.")
+        shown = (*_picked(key), state.my_version)
+    elif view is None:
+        st.caption("Nobody is presenting yet. Switch on Present to show a case to everyone following.")
+        shown = (*_picked(key), 0)
+    elif not own_view and view.patient_id is not None:
+        st.markdown(f"**Following {view.presenter_name}.**")
+        shown = (view.patient_id, view.window_days, view.version)
+    else:
+        st.markdown(f"**Looking on your own.** {view.presenter_name} is presenting.")
+        shown = (*_picked(key), 0)
+    _chart(identity, *shown, key=key, state=state)
 
 
 def _refresh(identity: Identity, conference_id: int, state: _State, *, force: bool = False) -> bool:
@@ -136,27 +155,17 @@ def _from_current_view(key: str, state: _State) -> None:
 
 
 @st.fragment(run_every=POLL_SECONDS)
-def _live(identity: Identity, conference_id: int, key: str, own_view: bool) -> None:
+def _watch(
+    identity: Identity, conference_id: int, key: str, presenting: bool, own_view: bool, had_view: bool
+) -> None:
     state: _State = st.session_state[f"{key}.state"]
-    if _refresh(identity, conference_id, state) and _taken_over(identity, state, f"{key}.presenting"):
-        st.rerun(scope="app")  # rare: turns the previous presenter's switch off
-    if state.denied is not None:
-        st.info(state.denied)
-        return
-    view = state.view
-    if st.session_state.get(f"{key}.presenting"):
-        st.markdown("**You are presenting.** Everyone following sees the case and window you choose.")
-        shown = (*_picked(key), state.my_version)
-    elif view is None:
-        st.caption("Nobody is presenting yet. Switch on Present to show a case to everyone following.")
-        shown = (*_picked(key), 0)
-    elif not own_view and view.patient_id is not None:
-        st.markdown(f"**Following {view.presenter_name}.**")
-        shown = (view.patient_id, view.window_days, view.version)
-    else:
-        st.markdown(f"**Looking on your own.** {view.presenter_name} is presenting.")
-        shown = (*_picked(key), 0)
-    _chart(identity, *shown, key=key, state=state)
+    moved = _refresh(identity, conference_id, state)
+    if moved and (_taken_over(identity, state, f"{key}.presenting") or (state.view is not None) != had_view):
+        st.rerun(scope="app")  # the switches change: someone took over, or the first presenter started
+    # A fragment's elements vanish unless each of its runs draws them again, so the chart is redrawn on
+    # every poll, from the trends and the built chart this session already holds: nothing is queried
+    # or rebuilt unless the view moved.
+    _status_and_chart(identity, key, state, presenting=presenting, own_view=own_view)
 
 
 def _pickers(key: str, state: _State) -> None:

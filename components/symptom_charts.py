@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
@@ -113,80 +115,183 @@ def _time_axis(long: bool, field: str = "at") -> alt.X:
     )
 
 
-def _point_fields(trends: PatientTrends) -> list[tuple[SeriesPoint, dict[str, object]]]:
+class _Columns:
+    """A dataset built column by column, in blocks of rows that share their fields: the Arrow table for
+    Streamlit is made from the columns directly, and the plain rows (for tests and `*_spec`) only on request.
+    A field a block does not have is missing from its rows (null in the Arrow table)."""
+
+    def __init__(self) -> None:
+        self._blocks: list[tuple[int, dict[str, list[object]]]] = []
+        self._keys: dict[str, None] = {}
+
+    def add(self, length: int, columns: dict[str, list[object]]) -> None:
+        if length:
+            self._blocks.append((length, columns))
+            self._keys.update(dict.fromkeys(columns))
+
+    def columns(self) -> dict[str, list[object]]:
+        out: dict[str, list[object]] = {}
+        for key in self._keys:
+            values: list[object] = []
+            for length, block in self._blocks:
+                values += block.get(key) or [None] * length
+            out[key] = values
+        return out
+
+    def rows(self) -> list[dict[str, object]]:
+        rows: list[dict[str, object]] = []
+        for _, block in self._blocks:
+            keys = list(block)
+            rows += (dict(zip(keys, values, strict=True)) for values in zip(*block.values(), strict=True))
+        return rows
+
+    def table(self) -> pa.Table:
+        return pa.table(self.columns())
+
+
+class _Shared:
     """The fields every series shares at a point, formatted once per point rather than once per series."""
-    return [
-        (
-            p,
+
+    def __init__(self, points: Sequence[SeriesPoint]) -> None:
+        self.at = [_iso(p.at) for p in points]
+        self.when = [_when(p) for p in points]
+        self.who = [COMPLETED_BY_WORDS.get(p.completed_by, p.completed_by) for p in points]
+        self.n = [p.n for p in points]
+
+    def pick(self, keep: list[int]) -> dict[str, list[object]]:
+        return {
+            "at": [self.at[i] for i in keep],
+            "When": [self.when[i] for i in keep],
+            "Completed by": [self.who[i] for i in keep],
+            "Check-ins": [self.n[i] for i in keep],
+        }
+
+
+# Score and severity words of a single check-in's whole score, and of a bucket's (rounded mean, maximum).
+_WHOLE_WORDS = [(str(score), _SEVERITY_WORDS[score]) for score in range(11)]
+_MEAN_WORST_WORDS = [
+    [f"{_SEVERITY_WORDS[mean]} on average; worst {_SEVERITY_WORDS[top]}" for top in range(11)]
+    for mean in range(11)
+]
+
+
+def _item_values(
+    points: Sequence[SeriesPoint], key: str
+) -> tuple[list[int], list[object], list[object], list[object]]:
+    """One item's drawn points: their indexes, means, and score and severity in words. The innermost loop
+    of the chart (items x points), so the words come from tables rather than formatting."""
+    keep: list[int] = []
+    values: list[object] = []
+    scores: list[object] = []
+    severities: list[object] = []
+    for i, p in enumerate(points):
+        mean = p.item_mean[key]
+        if mean is None:
+            continue
+        keep.append(i)
+        values.append(mean)
+        rounded = int(mean + 0.5)  # _rounded, inline: scores and means lie within 0-10
+        if not 0 <= rounded <= 10:
+            rounded = _rounded(mean)
+        if p.n > 1:
+            top = p.item_max[key] or 0
+            text = f"{mean:.1f}"
+            scores.append(f"mean {text[:-2] if text.endswith('.0') else text}, max {top}")
+            severities.append(_MEAN_WORST_WORDS[rounded][top if 0 <= top <= 10 else _rounded(top)])
+        elif mean == rounded:
+            score, severity = _WHOLE_WORDS[rounded]
+            scores.append(score)
+            severities.append(severity)
+        else:
+            scores.append(_number(mean))
+            severities.append(_SEVERITY_WORDS[rounded])
+    return keep, values, scores, severities
+
+
+def _markers(
+    data: _Columns, markers: Sequence[Marker], panels: list[str], ys: list[float], layer: str
+) -> None:
+    """Each marker once per panel (panels and ys side by side: the panel each row sits in, at height y)."""
+    if not markers or not panels:
+        return
+    n = len(panels)
+
+    def each(values: list[object]) -> list[object]:
+        return [v for v in values for _ in range(n)]
+
+    data.add(
+        len(markers) * n,
+        {
+            "layer": [layer] * (len(markers) * n),
+            "item": panels * len(markers),
+            "at": each([_iso(m.at) for m in markers]),
+            "marker_y": ys * len(markers),
+            "Marker": each([MARKER_NAMES.get(m.kind, m.kind) for m in markers]),
+            "What": each([m.label if m.status is None else f"{m.label} ({m.status})" for m in markers]),
+            "When": each([f"{m.at:%d %b %Y %H:%M} UTC" for m in markers]),
+        },
+    )
+
+
+def _item_data(trends: PatientTrends, shared: _Shared) -> _Columns:
+    data = _Columns()
+    since, until = _iso(trends.since), _iso(trends.until)
+    labels = [item.label for item in esas.ITEMS]
+    bands = len(labels) * len(BANDS)
+    data.add(
+        bands,
+        {
+            "layer": ["band"] * bands,
+            "item": [label for label in labels for _ in BANDS],
+            "x0": [since] * bands,
+            "x1": [until] * bands,
+            "y0": [low for _ in labels for _, _, low, _ in BANDS],
+            "y1": [high for _ in labels for _, _, _, high in BANDS],
+            "Severity band": BAND_NAMES * len(labels),
+        },
+    )
+    for item in esas.ITEMS:
+        keep, values, scores, severities = _item_values(trends.points, item.key)
+        data.add(
+            len(keep),
             {
-                "at": _iso(p.at),
-                "When": _when(p),
-                "Completed by": COMPLETED_BY_WORDS.get(p.completed_by, p.completed_by),
-                "Check-ins": p.n,
+                "layer": ["value"] * len(keep),
+                "item": [item.label] * len(keep),
+                "value": values,
+                "Symptom": [item.label] * len(keep),
+                "Score": scores,
+                "Severity": severities,
+                **shared.pick(keep),
             },
         )
-        for p in trends.points
-    ]
-
-
-def _item_rows(
-    trends: PatientTrends, shared: list[tuple[SeriesPoint, dict[str, object]]]
-) -> list[dict[str, object]]:
-    rows: list[dict[str, object]] = []
-    since, until = _iso(trends.since), _iso(trends.until)
+    _markers(data, trends.care_events, labels, [9.4] * len(labels), "event")
     for item in esas.ITEMS:
-        for name, low, high in ((n, lo, hi) for _, n, lo, hi in BANDS):
-            rows.append(
-                {
-                    "layer": "band",
-                    "item": item.label,
-                    "x0": since,
-                    "x1": until,
-                    "y0": low,
-                    "y1": high,
-                    "Severity band": name,
-                }
-            )
-        for p, fields in shared:
-            mean = p.item_mean[item.key]
-            if mean is None:
-                continue
-            if p.n == 1:
-                score, severity = _number(mean), _severity_word(mean)
-            else:
-                top = p.item_max[item.key] or 0
-                score = f"mean {_number(mean)}, max {top}"
-                severity = f"{_severity_word(mean)} on average; worst {_severity_word(top)}"
-            rows.append(
-                {
-                    "layer": "value",
-                    "item": item.label,
-                    "value": mean,
-                    "Symptom": item.label,
-                    "Score": score,
-                    "Severity": severity,
-                    **fields,
-                }
-            )
-        for m in trends.care_events:
-            rows.append(_marker_row(m, item.label, 9.4, "event"))
-        for m in trends.alerts:
-            if m.item == item.key:
-                rows.append(_marker_row(m, item.label, 10.0, "alert"))
-    return rows
+        _markers(data, [m for m in trends.alerts if m.item == item.key], [item.label], [10.0], "alert")
+    return data
 
 
-def _marker_row(m: Marker, panel: str, y: float, layer: str) -> dict[str, object]:
-    what = m.label if m.status is None else f"{m.label} ({m.status})"
-    return {
-        "layer": layer,
-        "item": panel,
-        "at": _iso(m.at),
-        "marker_y": y,
-        "Marker": MARKER_NAMES.get(m.kind, m.kind),
-        "What": what,
-        "When": f"{m.at:%d %b %Y %H:%M} UTC",
-    }
+def _score_data(trends: PatientTrends, score: str, shared: _Shared) -> _Columns:
+    data = _Columns()
+    keep = [i for i, p in enumerate(trends.points) if p.score_mean[score] is not None]
+    means = [trends.points[i].score_mean[score] for i in keep]
+    data.add(
+        len(keep),
+        {
+            "layer": ["value"] * len(keep),
+            "value": list(means),
+            "Symptom": [SCORE_LABELS[score]] * len(keep),
+            "Score": [
+                _number(m) if trends.points[i].n == 1 else f"mean {_number(m)}"  # type: ignore[arg-type]
+                for i, m in zip(keep, means, strict=True)
+            ],
+            "Severity": ["no bands for scores; see the items above"] * len(keep),
+            **shared.pick(keep),
+        },
+    )
+    top = SCORE_MAX[score]
+    _markers(data, trends.care_events, [score], [top * 0.94], "event")
+    _markers(data, [m for m in trends.alerts if m.item is None], [score], [top], "alert")
+    return data
 
 
 _VALUE_TOOLTIP = [
@@ -272,30 +377,6 @@ def _item_grid(long: bool) -> alt.FacetChart:
     )
 
 
-def _score_rows(
-    trends: PatientTrends, score: str, shared: list[tuple[SeriesPoint, dict[str, object]]]
-) -> list[dict[str, object]]:
-    rows: list[dict[str, object]] = []
-    for p, fields in shared:
-        mean = p.score_mean[score]
-        if mean is None:
-            continue
-        rows.append(
-            {
-                "layer": "value",
-                "value": mean,
-                "Symptom": SCORE_LABELS[score],
-                "Score": _number(mean) if p.n == 1 else f"mean {_number(mean)}",
-                "Severity": "no bands for scores; see the items above",
-                **fields,
-            }
-        )
-    top = SCORE_MAX[score]
-    rows += [_marker_row(m, score, top * 0.94, "event") for m in trends.care_events]
-    rows += [_marker_row(m, score, top, "alert") for m in trends.alerts if m.item is None]
-    return rows
-
-
 def _score_panels(long: bool) -> alt.HConcatChart:
     panels = []
     for score in SCORE_NAMES:
@@ -333,19 +414,61 @@ def _is_long(trends: PatientTrends) -> bool:
     return trends.until - trends.since > dt.timedelta(days=120)
 
 
-def patient_trends_spec(trends: PatientTrends) -> dict[str, Any]:
-    """The trend view as a Vega-Lite spec with its data inline under `datasets` (plain JSON values)."""
+def _trends_spec(trends: PatientTrends) -> tuple[dict[str, Any], dict[str, _Columns]]:
+    """The template with this window filled in, and the datasets it names."""
     text = (
         _trends_template(_is_long(trends))
         .replace(json.dumps(_SINCE), json.dumps(_iso(trends.since)))
         .replace(json.dumps(_UNTIL), json.dumps(_iso(trends.until)))
     )
-    spec: dict[str, Any] = json.loads(text)
-    shared = _point_fields(trends)
-    spec["datasets"] = {"items": _item_rows(trends, shared)} | {
-        f"score_{score}": _score_rows(trends, score, shared) for score in SCORE_NAMES
+    shared = _Shared(trends.points)
+    datasets = {"items": _item_data(trends, shared)} | {
+        f"score_{score}": _score_data(trends, score, shared) for score in SCORE_NAMES
     }
+    return json.loads(text), datasets
+
+
+def patient_trends_spec(trends: PatientTrends) -> dict[str, Any]:
+    """The trend view as a Vega-Lite spec with its data inline under `datasets` (plain JSON values)."""
+    spec, datasets = _trends_spec(trends)
+    spec["datasets"] = {name: data.rows() for name, data in datasets.items()}
     return spec
+
+
+def patient_trends_arrow_spec(trends: PatientTrends) -> dict[str, Any]:
+    """The same spec with its datasets as Arrow tables, built from the columns: what Streamlit is given
+    (it would otherwise convert plain rows through pandas)."""
+    spec, datasets = _trends_spec(trends)
+    spec["datasets"] = {name: data.table() for name, data in datasets.items()}
+    return spec
+
+
+class _BuiltSpecs:
+    """The Arrow specs of the last few PatientTrends drawn, by object identity. access.symptom_views hands
+    out the same PatientTrends object while a patient's data is unchanged, so a rerun redraws the chart
+    without building it again. Each entry holds its PatientTrends, so its id cannot be reused while it is
+    kept; the spec is never changed (Streamlit is given a copy of its top level, the only level it edits)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: OrderedDict[int, tuple[PatientTrends, dict[str, Any]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def spec(self, trends: PatientTrends) -> dict[str, Any]:
+        with self._lock:
+            entry = self._entries.get(id(trends))
+            if entry is not None and entry[0] is trends:
+                self._entries.move_to_end(id(trends))
+                return dict(entry[1])
+        spec = patient_trends_arrow_spec(trends)
+        with self._lock:
+            self._entries[id(trends)] = (trends, spec)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+        return dict(spec)
+
+
+_built_specs = _BuiltSpecs(16)
 
 
 def patient_trends_chart(trends: PatientTrends) -> alt.TopLevelMixin:
@@ -380,7 +503,7 @@ def show_patient_trends(trends: PatientTrends, *, key: str) -> None:
         )
         return
     # Compound charts cannot stretch to the container in Vega-Lite, so they take their own width.
-    st.vega_lite_chart(_arrow_datasets(patient_trends_spec(trends)), width="content", key=f"{key}_trends")
+    st.vega_lite_chart(_built_specs.spec(trends), width="content", key=f"{key}_trends")
     st.caption(describe_points(trends))
 
 
@@ -396,8 +519,13 @@ def window_selector(*, key: str, default: int = DEFAULT_WINDOW_DAYS) -> int:
     )
 
 
-def _heat_rows(rows: Sequence[LatestScores]) -> list[dict[str, object]]:
-    data: list[dict[str, object]] = []
+_HEAT_CELL_WORDS = [(str(score), esas.severity(score).label, _BAND_BY_SCORE[score]) for score in range(11)]
+
+
+def _heat_data(rows: Sequence[LatestScores]) -> _Columns:
+    """One cell per patient and item, patients in the order given."""
+    data = _Columns()
+    items = len(esas.ITEMS)
     for order, r in enumerate(rows):
         if r.assessed_at is None:
             row_label, when = f"{r.patient_label} · no check-ins yet", "never"
@@ -405,22 +533,22 @@ def _heat_rows(rows: Sequence[LatestScores]) -> list[dict[str, object]]:
             row_label = f"{r.patient_label} · {r.assessed_at:%d %b %Y}"
             when = f"{r.assessed_at:%d %b %Y %H:%M} UTC"
         who = COMPLETED_BY_WORDS.get(r.completed_by or "", "nobody yet")
-        for item in esas.ITEMS:
-            score = r.scores.get(item.key)
-            answered = score is not None
-            data.append(
-                {
-                    "order": order,
-                    "Patient": row_label,
-                    "Symptom": item.label,
-                    "Score": score,
-                    "text": str(score) if answered else "–",
-                    "Severity": esas.severity(score).label if answered else NOT_ANSWERED,
-                    "band": _band_name(score) if answered else NOT_ANSWERED,
-                    "Latest check-in": when,
-                    "Completed by": who,
-                }
-            )
+        scores = [r.scores.get(item.key) for item in esas.ITEMS]
+        words = [("–", NOT_ANSWERED, NOT_ANSWERED) if v is None else _HEAT_CELL_WORDS[v] for v in scores]
+        data.add(
+            items,
+            {
+                "order": [order] * items,
+                "Patient": [row_label] * items,
+                "Symptom": [item.label for item in esas.ITEMS],
+                "Score": scores,  # type: ignore[dict-item]
+                "text": [w[0] for w in words],
+                "Severity": [w[1] for w in words],
+                "band": [w[2] for w in words],
+                "Latest check-in": [when] * items,
+                "Completed by": [who] * items,
+            },
+        )
     return data
 
 
@@ -464,7 +592,14 @@ def _heatmap_template() -> str:
 def team_heatmap_spec(rows: Sequence[LatestScores]) -> dict[str, Any]:
     """The heat map as a Vega-Lite spec with its cells inline under `datasets`."""
     spec: dict[str, Any] = json.loads(_heatmap_template())
-    spec["datasets"] = {"cells": _heat_rows(rows)}
+    spec["datasets"] = {"cells": _heat_data(rows).rows()}
+    return spec
+
+
+def team_heatmap_arrow_spec(rows: Sequence[LatestScores]) -> dict[str, Any]:
+    """The same spec with its cells as an Arrow table, for Streamlit."""
+    spec: dict[str, Any] = json.loads(_heatmap_template())
+    spec["datasets"] = {"cells": _heat_data(rows).table()}
     return spec
 
 
@@ -473,19 +608,10 @@ def team_heatmap_chart(rows: Sequence[LatestScores]) -> alt.TopLevelMixin:
     return alt.LayerChart.from_dict(team_heatmap_spec(rows), validate=False)
 
 
-def _arrow_datasets(spec: dict[str, Any]) -> dict[str, Any]:
-    """Hand the datasets to Streamlit as Arrow tables: it would convert plain rows through pandas, slower.
-    Columns are the union of every row's keys (rows of different layers carry different fields)."""
-    for name, rows in spec.get("datasets", {}).items():
-        keys = list(dict.fromkeys(k for row in rows for k in row))
-        spec["datasets"][name] = pa.table({k: [row.get(k) for row in rows] for k in keys})
-    return spec
-
-
 def show_team_heatmap(rows: Sequence[LatestScores], *, key: str) -> None:
     """Draw the team heat map of latest check-ins; a plain sentence when there is nobody to show."""
     if not rows:
         st.info("No patients to show.")
         return
-    st.vega_lite_chart(_arrow_datasets(team_heatmap_spec(rows)), width="content", key=f"{key}_heatmap")
+    st.vega_lite_chart(team_heatmap_arrow_spec(rows), width="content", key=f"{key}_heatmap")
     st.caption("Each cell is the latest check-in's score: Severe 7-10, Moderate 4-6, Mild 1-3, None 0.")

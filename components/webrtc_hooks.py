@@ -4,21 +4,35 @@ that they still hold.
 streamlit-webrtc draws the browser side of the video room; the server side is our MediaHub (media/hub.py).
 install_webrtc_hooks makes its peer connections run on the hub's own event loop, never on Streamlit's, and
 replaces its MediaRelay with a pass-through so the hub's tracks reach aiortc's senders and receivers as they
-are. It also makes every new SDP offer get its own answer (see answer_each_offer). connection_of reads its
-registry of live workers to find the peer connection behind a track.
+are. It also makes every new SDP offer get its own answer (see answer_each_offer), and serves
+streamlit-webrtc's frontend with two fixes: it starts one peer connection per start, not several
+(ONE_CONNECTION_PER_START), and it rides out a "disconnected" connection instead of restarting it
+(RIDE_OUT_DISCONNECTED). connection_of reads its registry of live workers to find the peer connection
+behind a track.
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
 import inspect
+import logging
+import os
+import shutil
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import streamlit.components.v1 as st_components
+import streamlit.runtime
 from aiortc.mediastreams import MediaStreamTrack
 from streamlit_webrtc import component as component_module
 from streamlit_webrtc import webrtc as webrtc_module
 
 from media.hub import MediaHub
+
+logger = logging.getLogger(__name__)
 
 
 class PassThroughRelay:
@@ -48,6 +62,55 @@ WEBRTC_LIFECYCLE = "_handle_worker_lifecycle"
 WEBRTC_RESET = "_reset_context"
 # Set on a WebRtcStreamerContext: the offer SDP its current answer was made for.
 ANSWERED_OFFER_ATTR = "_vesper_answered_offer_sdp"
+# Replaced, in streamlit_webrtc.component: the declared custom component that webrtc_streamer calls (a module
+# global, looked up at call time). See serve_fixed_frontend.
+WEBRTC_COMPONENT_FUNC = "_component_func"
+
+# Two fixes to streamlit-webrtc's frontend bundle (frontend/dist/assets/index-*.js of 0.79.0).
+#
+# ONE_CONNECTION_PER_START. Its start() (the callback the desiredPlayingState effect calls while the
+# component is STOPPED) first awaits the dynamic import of its WebRTC adapter and only then dispatches
+# SIGNALLING_START. start() is a useCallback that depends on the component's args (rtcConfiguration,
+# mediaStreamConstraints), which are new objects on every render message Streamlit posts to the iframe: on
+# every change of its args, width, frame height (which the component itself sets as it draws), theme or
+# disabled flag. Each such message during that await re-runs the effect, which still sees STOPPED and calls
+# start() again: two or three RTCPeerConnections for one component, each making an offer and ICE candidates
+# into the same component value. The server answers the first offer it sees; the browser applies the answer
+# to whichever connection it created last, whose ICE then never completes (the connection stays
+# "connecting"). The fix dispatches SIGNALLING_START (and resets the candidate ids) synchronously, before the
+# await, so the next render already sees SIGNALLING and no second start() happens.
+#
+# RIDE_OUT_DISCONNECTED. It stops the connection (and so starts a new one) as soon as the browser reports the
+# connection "disconnected". Chrome says "disconnected" when nothing came back on the selected candidate pair
+# for a few seconds, which is what a loaded server looks like (the hub's event loop lags for seconds), and it
+# goes back to "connected" by itself when packets flow again; "failed" comes when consent is really lost
+# (RFC 7675: 30 s). Tearing down at "disconnected" turned every such stall into a new connection, a black gap
+# for everyone watching, and a burst of full-page reruns. The fix stops only on "failed" or "closed".
+#
+# Each old text must occur exactly once in the bundle.
+WEBRTC_FRONTEND_VERSION = "0.79.0"
+ONE_CONNECTION_PER_START = (
+    (
+        "?(async()=>{await mw(()=>import(`./adapter_core-D_Iy9kFl.js`),__vite__mapDeps([0,1]),"
+        "import.meta.url),l({type:`SIGNALLING_START`}),u.reset();",
+        "?(l({type:`SIGNALLING_START`}),u.reset(),(async()=>{await mw("
+        "()=>import(`./adapter_core-D_Iy9kFl.js`),__vite__mapDeps([0,1]),import.meta.url);",
+    ),
+    (
+        "})().catch(e=>l({type:`ERROR`,error:e})):Promise.reject(Error(`WebRTC is already started`))",
+        "})().catch(e=>l({type:`ERROR`,error:e}))):Promise.reject(Error(`WebRTC is already started`))",
+    ),
+)
+RIDE_OUT_DISCONNECTED = (
+    (
+        "(c.connectionState===`disconnected`||c.connectionState===`closed`||c.connectionState===`failed`)"
+        "&&f.current()",
+        "(c.connectionState===`closed`||c.connectionState===`failed`)&&f.current()",
+    ),
+)
+FRONTEND_FIXES = (*ONE_CONNECTION_PER_START, *RIDE_OUT_DISCONNECTED)
+# The fixed frontend is served as a component of this name (this module's name + "." + it).
+FIXED_FRONTEND_NAME = "webrtc_streamer"
 
 
 def answer_each_offer(lifecycle: Callable[..., None]) -> Callable[..., None]:
@@ -95,6 +158,96 @@ def answer_each_offer(lifecycle: Callable[..., None]) -> Callable[..., None]:
     return handle_worker_lifecycle
 
 
+def webrtc_frontend_dist() -> Path:
+    """streamlit-webrtc's built frontend (the directory its component is declared with)."""
+    return Path(component_module.__file__).parent / "frontend" / "dist"
+
+
+def _frontend_bundle(dist: Path) -> Path:
+    bundles = sorted((dist / "assets").glob("index-*.js"))
+    if len(bundles) != 1:
+        raise RuntimeError(f"expected one index-*.js in {dist / 'assets'}, found {len(bundles)}")
+    return bundles[0]
+
+
+def fix_frontend_source(source: str) -> str:
+    """streamlit-webrtc's frontend bundle with FRONTEND_FIXES applied; RuntimeError when the bundle is not
+    the one the fixes were written for."""
+    positions = []
+    for old, new in FRONTEND_FIXES:
+        if source.count(old) != 1:
+            raise RuntimeError(
+                f"streamlit-webrtc's frontend has {source.count(old)} copies of {old[:60]!r}..., expected 1: "
+                "re-check FRONTEND_FIXES in components/webrtc_hooks.py"
+            )
+        positions.append(source.index(old))
+        source = source.replace(old, new)
+    # The two pieces of ONE_CONNECTION_PER_START belong to the same start() callback: the second closes
+    # what the first opens.
+    if not 0 < positions[1] - positions[0] < 4000:
+        raise RuntimeError("streamlit-webrtc's start() changed shape: re-check ONE_CONNECTION_PER_START")
+    return source
+
+
+def fixed_frontend_dir() -> Path:
+    """A copy of streamlit-webrtc's frontend with the fixes applied, made once per bundle and fixes.
+
+    The copy lives in the temp directory, named after the installed version and a hash of the fixed bundle,
+    so a changed bundle or fix gets a new directory (and a new URL, so no browser reuses a cached copy).
+    """
+    version = importlib.metadata.version("streamlit-webrtc")
+    if version != WEBRTC_FRONTEND_VERSION:
+        raise RuntimeError(
+            f"components/webrtc_hooks.py fixes streamlit-webrtc {WEBRTC_FRONTEND_VERSION}'s frontend, but "
+            f"{version} is installed: re-check FRONTEND_FIXES (and whether they are still needed)"
+        )
+    dist = webrtc_frontend_dist()
+    bundle = _frontend_bundle(dist)
+    fixed = fix_frontend_source(bundle.read_text(encoding="utf-8"))
+    digest = hashlib.sha256(fixed.encode("utf-8")).hexdigest()[:16]
+    target = Path(tempfile.gettempdir()) / f"vesper-streamlit-webrtc-{version}-{digest}"
+    target_bundle = target / bundle.relative_to(dist)
+    if target_bundle.is_file() and target_bundle.read_text(encoding="utf-8") == fixed:
+        return target
+    staging = Path(tempfile.mkdtemp(prefix=target.name + ".", dir=target.parent))
+    try:
+        shutil.copytree(dist, staging / "dist")
+        (staging / "dist" / bundle.relative_to(dist)).write_text(fixed, encoding="utf-8")
+        shutil.rmtree(target, ignore_errors=True)
+        try:
+            os.replace(staging / "dist", target)
+        except OSError:  # another process made it at the same moment: theirs is the same
+            if not (target_bundle.is_file() and target_bundle.read_text(encoding="utf-8") == fixed):
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def serve_fixed_frontend() -> Any:
+    """Declare the fixed frontend as a component and make streamlit-webrtc's webrtc_streamer call it.
+
+    webrtc_streamer calls the module global streamlit_webrtc.component._component_func; it becomes a
+    component declared here (name "components.webrtc_hooks.webrtc_streamer") whose files are
+    fixed_frontend_dir(). Everything else (args, value, keys) is the same as with the original.
+    """
+    if WEBRTC_COMPONENT_FUNC + "(" not in inspect.getsource(component_module.webrtc_streamer):
+        raise RuntimeError(
+            f"streamlit_webrtc.component.webrtc_streamer no longer calls {WEBRTC_COMPONENT_FUNC}: "
+            "re-check components/webrtc_hooks.py"
+        )
+    current = getattr(component_module, WEBRTC_COMPONENT_FUNC)
+    path = str(fixed_frontend_dir())
+    if getattr(current, "path", None) == path:
+        return current
+    component = st_components.declare_component(FIXED_FRONTEND_NAME, path=path)
+    # declare_component registers it only when called from a script run; the files must be served anyway.
+    if streamlit.runtime.exists():
+        streamlit.runtime.get_instance().component_registry.register_component(component)
+    setattr(component_module, WEBRTC_COMPONENT_FUNC, component)
+    return component
+
+
 def install_webrtc_hooks(get_hub: Callable[[], MediaHub]) -> None:
     """Make streamlit-webrtc run every peer connection on the hub's event loop, with no MediaRelay.
 
@@ -123,6 +276,7 @@ def install_webrtc_hooks(get_hub: Callable[[], MediaHub]) -> None:
     lifecycle = getattr(component_module, WEBRTC_LIFECYCLE)
     if not hasattr(lifecycle, "__wrapped__"):
         setattr(component_module, WEBRTC_LIFECYCLE, answer_each_offer(lifecycle))
+    serve_fixed_frontend()
 
 
 def webrtc_hooks_installed() -> bool:
@@ -150,6 +304,12 @@ def connection_of(sink: object, track: MediaStreamTrack) -> tuple[Any, Any]:
 
 __all__ = [
     "ANSWERED_OFFER_ATTR",
+    "FIXED_FRONTEND_NAME",
+    "FRONTEND_FIXES",
+    "ONE_CONNECTION_PER_START",
+    "RIDE_OUT_DISCONNECTED",
+    "WEBRTC_COMPONENT_FUNC",
+    "WEBRTC_FRONTEND_VERSION",
     "WEBRTC_HOOK_TARGETS",
     "WEBRTC_LIFECYCLE",
     "WEBRTC_RESET",
@@ -157,7 +317,11 @@ __all__ = [
     "PassThroughRelay",
     "answer_each_offer",
     "connection_of",
+    "fix_frontend_source",
+    "fixed_frontend_dir",
     "install_webrtc_hooks",
+    "serve_fixed_frontend",
     "webrtc_hook_targets_used",
+    "webrtc_frontend_dist",
     "webrtc_hooks_installed",
 ]

@@ -15,13 +15,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, bindparam, cast, extract, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Integer,
+    Row,
+    Select,
+    bindparam,
+    cast,
+    extract,
+    func,
+    select,
+    true,
+)
 from sqlalchemy.orm import Session, aliased
 
 from db.models import (
     ESAS_ITEM_COLUMNS,
     Alert,
     CareEvent,
+    CareTeamMember,
     CompletedBy,
     Patient,
     SymptomAssessment,
@@ -129,20 +142,30 @@ def item_series(
 ) -> ItemSeries:
     """The nine item series and three score series of one patient over [since, until], at most about
     `max_points` points in all. Few check-ins come back one by one; many are averaged per time bucket
-    (1 day, 2 days, 1 week, ...) in the database."""
+    (1 day, 2 days, 1 week, ...) in the database.
+
+    Usually one query: a window of at most `per_series` days asks for its check-ins one by one (one more
+    than fit, to tell whether they do); a longer one for its buckets, whose counts add up to the number of
+    check-ins. Only when that first guess is wrong is the other query run."""
     if until <= since:
         raise ValueError("the window must end after it starts")
     per_series = max(1, max_points // SERIES_PER_POINT)
-    window = {"patient_id": patient_id, "since": since, "until": until}
-    checkins = session.execute(_count_statement(), window).scalar_one()
-    bucket = choose_bucket(until - since, checkins, per_series)
-    dialect = session.get_bind().dialect.name
-    if bucket is None:
+    window = {"patient_id": patient_id, "since": since, "until": until, "limit": per_series + 1}
+    if until - since <= per_series * DAY:
         rows = session.execute(_raw_statement(), window).all()
-        return ItemSeries(since, until, None, checkins, tuple(_raw_point(row) for row in rows))
+        if len(rows) <= per_series:
+            return ItemSeries(since, until, None, len(rows), tuple(_raw_point(row) for row in rows))
+    # More check-ins than fit (or a window too long to expect otherwise): the bucket depends on the window.
+    bucket = choose_bucket(until - since, per_series + 1, per_series)
+    assert bucket is not None
+    dialect = session.get_bind().dialect.name
     params = window | {"since_epoch": int(since.timestamp()), "bucket_seconds": int(bucket.total_seconds())}
-    rows = session.execute(_bucket_statement(dialect), params).all()
-    return ItemSeries(since, until, bucket, checkins, tuple(_bucket_point(row) for row in rows))
+    points = tuple(_bucket_point(row) for row in session.execute(_bucket_statement(dialect), params))
+    checkins = sum(p.n for p in points)
+    if checkins <= per_series:
+        rows = session.execute(_raw_statement(), window).all()
+        return ItemSeries(since, until, None, len(rows), tuple(_raw_point(row) for row in rows))
+    return ItemSeries(since, until, bucket, checkins, points)
 
 
 # The statements are built once and reused with new parameters: building a 40-column SELECT costs more
@@ -156,11 +179,6 @@ def _in_window() -> tuple[ColumnElement[bool], ...]:
 
 
 @functools.cache
-def _count_statement() -> Select[tuple[int]]:
-    return select(func.count()).select_from(SymptomAssessment).where(*_in_window())
-
-
-@functools.cache
 def _raw_statement() -> Select[Any]:
     items = [getattr(SymptomAssessment, c) for c in ESAS_ITEM_COLUMNS]
     return (
@@ -169,6 +187,7 @@ def _raw_statement() -> Select[Any]:
         )
         .where(*_in_window())
         .order_by(SymptomAssessment.assessed_at, SymptomAssessment.id)
+        .limit(bindparam("limit", type_=Integer))
     )
 
 
@@ -199,9 +218,17 @@ def _bucket_statement(dialect: str) -> Select[Any]:
         func.max(inner.c.completed_by),
     ]
     for c in ESAS_ITEM_COLUMNS:
-        aggregates += [func.avg(inner.c[c]), func.max(inner.c[c])]
-    aggregates += [func.avg(inner.c[f"score_{name}"]) for name in scores]
+        aggregates += [_mean(dialect, inner.c[c]), func.max(inner.c[c])]
+    aggregates += [_mean(dialect, inner.c[f"score_{name}"]) for name in scores]
     return select(inner.c.bucket, *aggregates).group_by(inner.c.bucket).order_by(inner.c.bucket)
+
+
+def _mean(dialect: str, column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """avg(), as a float on both databases: PostgreSQL's avg of integers is numeric, which reaches Python
+    as Decimal text to parse, twelve times per bucket."""
+    if dialect == "postgresql":
+        return func.avg(cast(column, Float))
+    return func.avg(column)
 
 
 def _number(value: object) -> float | None:
@@ -248,17 +275,32 @@ def _bucket_point(row: Sequence[object]) -> SeriesPoint:
 
 
 def latest_scores(
-    session: Session, patient_ids: Sequence[int]
-) -> list[tuple[Patient, SymptomAssessment | None]]:
-    """Each patient with their latest check-in (None if they have none), in one query, in the order of
-    `patient_ids`.
+    session: Session, patient_ids: Sequence[int], *, care_team_of: int | None = None
+) -> list[Row[Any]]:
+    """Each listed patient with their latest check-in, in one query, in the order of `patient_ids`: rows of
+    patient_id, given_name, family_name, mrn, then the check-in's assessed_at, completed_by and the nine
+    items (all None when the patient never checked in). With `care_team_of`, only the patients on that
+    user's care team.
 
-    The latest row is found per patient by a correlated "ORDER BY assessed_at DESC LIMIT 1", which an index
-    on (patient_id, assessed_at) answers with one seek per patient; a window function over every check-in
-    of every listed patient measured several times slower on SQLite (bench/bench_symptoms.py).
+    The latest row is found per patient by a correlated "ORDER BY assessed_at DESC LIMIT 1", which the
+    (patient_id, assessed_at) index answers with one seek per patient; a window function over every
+    check-in of every listed patient measured several times slower on SQLite (bench/bench_symptoms.py).
+    Plain rows rather than ORM objects: the heat map needs a dozen columns, not two mapped entities.
     """
     if not patient_ids:
         return []
+    statement = _latest_statement().where(Patient.id.in_(patient_ids))
+    if care_team_of is not None:
+        statement = statement.where(
+            Patient.id.in_(select(CareTeamMember.patient_id).where(CareTeamMember.user_id == care_team_of))
+        )
+    rows = session.execute(statement).all()
+    order = {pid: i for i, pid in enumerate(dict.fromkeys(patient_ids))}
+    return sorted(rows, key=lambda row: order[row.patient_id])
+
+
+@functools.cache
+def _latest_statement() -> Select[Any]:
     inner = aliased(SymptomAssessment)
     latest_id = (
         select(inner.id)
@@ -268,32 +310,96 @@ def latest_scores(
         .correlate(Patient)
         .scalar_subquery()
     )
-    rows = session.execute(
-        select(Patient, SymptomAssessment)
-        .outerjoin(SymptomAssessment, SymptomAssessment.id == latest_id)
-        .where(Patient.id.in_(patient_ids))
-    ).all()
-    order = {pid: i for i, pid in enumerate(dict.fromkeys(patient_ids))}
-    return sorted(((p, a) for p, a in rows), key=lambda pa: order[pa[0].id])
+    return select(
+        Patient.id.label("patient_id"),
+        Patient.given_name,
+        Patient.family_name,
+        Patient.mrn,
+        SymptomAssessment.assessed_at,
+        SymptomAssessment.completed_by,
+        *[getattr(SymptomAssessment, c) for c in ESAS_ITEM_COLUMNS],
+    ).outerjoin(SymptomAssessment, SymptomAssessment.id == latest_id)
 
 
 def alerts_between(
     session: Session, patient_id: int, since: dt.datetime, until: dt.datetime
-) -> Sequence[Alert]:
-    return session.scalars(
-        select(Alert)
-        .where(Alert.patient_id == patient_id, Alert.raised_at >= since, Alert.raised_at <= until)
-        .order_by(Alert.raised_at, Alert.id)
+) -> Sequence[Row[Any]]:
+    """The patient's alerts raised in [since, until], oldest first: rows of raised_at, item, message and
+    status."""
+    return session.execute(
+        _alerts_statement(), {"patient_id": patient_id, "since": since, "until": until}
     ).all()
+
+
+@functools.cache
+def _alerts_statement() -> Select[Any]:
+    return (
+        select(Alert.raised_at, Alert.item, Alert.message, Alert.status)
+        .where(
+            Alert.patient_id == bindparam("patient_id"),
+            Alert.raised_at >= bindparam("since"),
+            Alert.raised_at <= bindparam("until"),
+        )
+        .order_by(Alert.raised_at, Alert.id)
+    )
 
 
 def care_events_between(
     session: Session, patient_id: int, since: dt.datetime, until: dt.datetime
-) -> Sequence[CareEvent]:
-    return session.scalars(
-        select(CareEvent)
+) -> Sequence[Row[Any]]:
+    """The patient's plan and medication changes in [since, until], oldest first: rows of occurred_at,
+    kind and description."""
+    return session.execute(
+        _care_events_statement(), {"patient_id": patient_id, "since": since, "until": until}
+    ).all()
+
+
+@functools.cache
+def _care_events_statement() -> Select[Any]:
+    return (
+        select(CareEvent.occurred_at, CareEvent.kind, CareEvent.description)
         .where(
-            CareEvent.patient_id == patient_id, CareEvent.occurred_at >= since, CareEvent.occurred_at <= until
+            CareEvent.patient_id == bindparam("patient_id"),
+            CareEvent.occurred_at >= bindparam("since"),
+            CareEvent.occurred_at <= bindparam("until"),
         )
         .order_by(CareEvent.occurred_at, CareEvent.id)
-    ).all()
+    )
+
+
+def trend_stamp(session: Session, patient_id: int) -> tuple[object, ...] | None:
+    """A cheap fingerprint of everything a patient's trend chart is drawn from, or None when there is no
+    such patient: their name and MRN; count and highest id of their check-ins; count and highest id of
+    their alerts and how many are acknowledged and actioned; count and highest id of their care events.
+
+    Check-ins and care events are only ever added, and an alert only moves from open to acknowledged to
+    actioned, so any change the chart would show changes the stamp. One query; the check-in counts come
+    from the (patient_id, assessed_at) index."""
+    row = session.execute(_stamp_statement(), {"patient_id": patient_id}).first()
+    return None if row is None else tuple(row)
+
+
+@functools.cache
+def _stamp_statement() -> Select[Any]:
+    patient = bindparam("patient_id", type_=Integer)
+    checkins = select(func.count().label("n"), func.max(SymptomAssessment.id).label("top")).where(
+        SymptomAssessment.patient_id == patient
+    )
+    alerts = select(
+        func.count().label("n"),
+        func.max(Alert.id).label("top"),
+        func.count(Alert.acknowledged_at).label("acknowledged"),
+        func.count(Alert.actioned_at).label("actioned"),
+    ).where(Alert.patient_id == patient)
+    events = select(func.count().label("n"), func.max(CareEvent.id).label("top")).where(
+        CareEvent.patient_id == patient
+    )
+    c, a, e = checkins.subquery("c"), alerts.subquery("a"), events.subquery("e")
+    return (
+        select(Patient.given_name, Patient.family_name, Patient.mrn, *c.c, *a.c, *e.c)
+        .select_from(Patient)
+        .join(c, true())
+        .join(a, true())
+        .join(e, true())
+        .where(Patient.id == patient)
+    )

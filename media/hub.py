@@ -40,7 +40,7 @@ from aiortc.mediastreams import MediaStreamTrack
 from aiortc.rtcrtpparameters import RTCRtpCodecCapability
 from aiortc.sdp import SessionDescription
 
-from media import passthrough
+from media import consent, passthrough
 from media.backend import (
     ControlRefused,
     JoinResult,
@@ -123,6 +123,7 @@ class MediaHub:
         media_loop: MediaLoop | None = None,
     ) -> None:
         passthrough.install()
+        consent.install()  # RFC 7675 consent expiry for every peer connection (media/consent.py)
         self._lock = threading.Lock()
         self._roster = Roster(cap=cap, drop_after=drop_after)
         # Never a public STUN server by default: a hospital deployment configures its own, or none.

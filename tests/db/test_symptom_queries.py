@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import insert, select
 
+from access import symptom_views
 from access.accounts import Identity
 from access.records import AccessDenied
 from access.roles import Role
@@ -23,7 +24,9 @@ from db.models import (
     CareEvent,
     CareEventKind,
     CompletedBy,
+    Patient,
     SymptomAssessment,
+    User,
 )
 from tests import factories
 from tests.factories import NOW
@@ -144,7 +147,7 @@ def test_latest_scores_are_each_patients_newest_check_in_in_one_query(engine):
         ids = [ben.id, cleo.id, ada.id]
     with transaction(engine) as s:
         rows = symptom_queries.latest_scores(s, ids)
-        got = [(p.id, a.pain if a else None, a.assessed_at if a else None) for p, a in rows]
+        got = [(r.patient_id, r.pain, r.assessed_at) for r in rows]
     assert got == [
         (ids[0], 6, NOW - dt.timedelta(days=5)),
         (ids[1], None, None),
@@ -221,3 +224,146 @@ def test_team_heat_map_rows_leave_out_patients_of_other_teams(engine):
         "the heat map would show a patient of another team"
     )
     assert rows[0].completed_by == "patient" and rows[0].assessed_at == NOW - dt.timedelta(days=1)
+
+
+def test_a_long_window_with_few_check_ins_still_comes_back_one_by_one(engine):
+    with transaction(engine) as s:
+        ada = factories.patient(s, "Ada", "Quillfeather")
+        s.execute(insert(SymptomAssessment), _daily_rows(ada.id, 5))
+    with transaction(engine) as s:
+        series = symptom_queries.item_series(s, ada.id, NOW - dt.timedelta(days=730), NOW)
+    assert series.bucket is None and series.checkins == 5
+    assert [p.n for p in series.points] == [1] * 5
+
+
+def test_a_short_window_with_more_check_ins_than_fit_is_averaged_and_counted(engine):
+    with transaction(engine) as s:
+        ada = factories.patient(s, "Ada", "Quillfeather")
+        rows = _daily_rows(ada.id, 7)
+        twice = [r | {"assessed_at": r["assessed_at"] + dt.timedelta(hours=6)} for r in rows]
+        s.execute(insert(SymptomAssessment), rows + twice)
+    with transaction(engine) as s:
+        # 120 points for 12 series: 10 a series, and 14 check-ins in 7 days do not fit one by one.
+        series = symptom_queries.item_series(s, ada.id, NOW - dt.timedelta(days=8), NOW, max_points=120)
+    assert series.bucket == dt.timedelta(days=1)
+    assert series.checkins == 14 and sum(p.n for p in series.points) == 14
+    assert all(p.n == 2 for p in series.points)
+
+
+def _trend_fixture(engine):
+    with transaction(engine) as s:
+        nurse = factories.user(s, "nurse", Role.NURSE)
+        ada = factories.patient(s, "Ada", "Quillfeather")
+        factories.on_team(s, ada, nurse)
+        factories.assessment(s, ada, NOW - dt.timedelta(days=2), pain=3)
+        return ada.id, _me(nurse)
+
+
+def _views(engine) -> int:
+    with transaction(engine) as s:
+        return len(s.scalars(select(AuditEvent).where(AuditEvent.action == "patient_viewed")).all())
+
+
+def test_a_rerun_with_nothing_changed_reuses_the_trends_and_is_still_audited(engine):
+    ada_id, me = _trend_fixture(engine)
+    with transaction(engine) as s:
+        first = patient_trends(s, me, ada_id, 30, NOW)
+    later = NOW + dt.timedelta(seconds=symptom_views.REUSE_SECONDS)
+    with transaction(engine) as s:
+        again = patient_trends(s, me, ada_id, 30, later)
+    assert again is first, "nothing changed, so nothing should have been loaded again"
+    assert _views(engine) == 2, "every view is audited, reused or not"
+    with transaction(engine) as s:
+        too_late = patient_trends(s, me, ada_id, 30, later + dt.timedelta(seconds=1))
+        earlier = patient_trends(s, me, ada_id, 30, NOW - dt.timedelta(seconds=1))
+    assert too_late is not first and too_late.until == later + dt.timedelta(seconds=1)
+    assert earlier is not too_late and earlier.until == NOW - dt.timedelta(seconds=1)
+    with transaction(engine) as s:
+        other_window = patient_trends(s, me, ada_id, 7, NOW)
+    assert other_window.window_days == 7
+
+
+def _ack_first_alert(s) -> None:
+    alert = s.scalars(select(Alert)).first()
+    alert.status, alert.acknowledged_at = AlertStatus.ACKNOWLEDGED, NOW
+
+
+def _action_first_alert(s) -> None:
+    alert = s.scalars(select(Alert)).first()
+    alert.status, alert.actioned_at = AlertStatus.ACTIONED, NOW
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda s, p: factories.assessment(s, s.get(Patient, p), NOW - dt.timedelta(days=10), pain=9),
+        lambda s, p: factories.assessment(s, s.get(Patient, p), NOW - dt.timedelta(minutes=1), pain=9),
+        lambda s, p: s.add(
+            Alert(
+                patient_id=p,
+                rule=AlertRule.SEVERE,
+                item="pain",
+                message="Pain 9/10 (severe)",
+                status=AlertStatus.OPEN,
+                raised_at=NOW - dt.timedelta(minutes=1),
+            )
+        ),
+        lambda s, p: _ack_first_alert(s),
+        lambda s, p: _action_first_alert(s),
+        lambda s, p: s.add(
+            CareEvent(
+                patient_id=p,
+                occurred_at=NOW - dt.timedelta(minutes=1),
+                kind=CareEventKind.PLAN_CHANGE,
+                description="Goals of care discussed",
+                recorded_by_id=s.scalars(select(User.id)).first(),
+            )
+        ),
+        lambda s, p: setattr(s.get(Patient, p), "family_name", "Quillfeather-Byrne"),
+    ],
+    ids=[
+        "backdated check-in",
+        "new check-in",
+        "new alert",
+        "alert acknowledged",
+        "alert actioned",
+        "care change",
+        "name",
+    ],
+)
+def test_any_change_the_chart_shows_is_shown_on_the_next_view(engine, change):
+    ada_id, me = _trend_fixture(engine)
+    with transaction(engine) as s:
+        s.add(
+            Alert(
+                patient_id=ada_id,
+                rule=AlertRule.SEVERE,
+                item="pain",
+                message="Pain 8/10 (severe)",
+                status=AlertStatus.OPEN,
+                raised_at=NOW - dt.timedelta(days=1),
+            )
+        )
+    with transaction(engine) as s:
+        before = patient_trends(s, me, ada_id, 30, NOW)
+        stamp = symptom_queries.trend_stamp(s, ada_id)
+    with transaction(engine) as s:
+        change(s, ada_id)
+    with transaction(engine) as s:
+        assert symptom_queries.trend_stamp(s, ada_id) != stamp
+        after = patient_trends(s, me, ada_id, 30, NOW)
+    assert after is not before and after != before, "the view showed data from before the change"
+
+
+def test_a_view_in_a_rolled_back_transaction_is_not_reused(engine):
+    ada_id, me = _trend_fixture(engine)
+    with pytest.raises(RuntimeError), transaction(engine) as s:
+        # A check-in added and viewed in a transaction that then fails: nobody else ever sees it.
+        factories.assessment(s, s.get(Patient, ada_id), NOW - dt.timedelta(hours=1), pain=10)
+        assert [p.item_max["pain"] for p in patient_trends(s, me, ada_id, 30, NOW).points] == [3, 10]
+        raise RuntimeError("rolled back")
+    with transaction(engine) as s:
+        # On SQLite this one may even get the rolled-back row's id: same count, same highest id.
+        factories.assessment(s, s.get(Patient, ada_id), NOW - dt.timedelta(hours=2), pain=1)
+    with transaction(engine) as s:
+        assert [p.item_max["pain"] for p in patient_trends(s, me, ada_id, 30, NOW).points] == [3, 1]

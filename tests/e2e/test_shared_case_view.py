@@ -136,6 +136,12 @@ def test_the_chart_follows_the_presenter_within_two_seconds(
             _showing(first, "90 days"), timeout=FOLLOW_WITHIN_MS
         )
         print("follower caught up after the presenter's screen, seconds:", [f"{d:.2f}" for d in delays])
+    except BaseException:
+        # What each person saw when it went wrong, for the CI log reader.
+        for index, context in enumerate(contexts):
+            for n, page in enumerate(context.pages):
+                page.screenshot(path=str(ARTIFACTS / f"shared_view_failure_{index}_{n}.png"), full_page=True)
+        raise
     finally:
         for context in contexts:
             context.close()

@@ -150,6 +150,7 @@ def test_the_hook_is_installed_once_over_streamlit_webrtc(monkeypatch: pytest.Mo
         monkeypatch.setattr(module, name, getattr(module, name))
     original = _original()
     monkeypatch.setattr(component, webrtc_hooks.WEBRTC_LIFECYCLE, original)
+    monkeypatch.setattr(component, webrtc_hooks.WEBRTC_COMPONENT_FUNC, component._component_func)
     webrtc_hooks.install_webrtc_hooks(lambda: None)  # type: ignore[arg-type, return-value]
     webrtc_hooks.install_webrtc_hooks(lambda: None)  # type: ignore[arg-type, return-value]
     installed = component._handle_worker_lifecycle

@@ -153,6 +153,26 @@ def test_window_is_filled_in_and_no_placeholder_is_left(daily):
     assert daily.since.isoformat() in text and daily.until.isoformat() in text
 
 
+def test_the_arrow_tables_streamlit_gets_hold_the_same_rows_as_the_spec(daily):
+    rows = symptom_charts.patient_trends_spec(daily)["datasets"]
+    tables = symptom_charts.patient_trends_arrow_spec(daily)["datasets"]
+    assert set(tables) == set(rows)
+    for name, table in tables.items():
+        as_rows = [{k: v for k, v in row.items() if v is not None} for row in table.to_pylist()]
+        assert as_rows == rows[name], f"the {name} table differs from its rows"
+    cells = symptom_charts.team_heatmap_arrow_spec(_latest())["datasets"]["cells"].to_pylist()
+    assert cells == symptom_charts.team_heatmap_spec(_latest())["datasets"]["cells"]
+
+
+def test_a_redraw_of_the_same_trends_reuses_the_built_spec(daily):
+    first = symptom_charts._built_specs.spec(daily)
+    again = symptom_charts._built_specs.spec(daily)
+    assert again is not first and again == first, "each draw gets its own top level to hand to Streamlit"
+    assert again["datasets"] is first["datasets"], "the datasets were built again for the same trends"
+    other = _trends(list(daily.points))
+    assert symptom_charts._built_specs.spec(other)["datasets"] is not first["datasets"]
+
+
 def _latest():
     return [
         LatestScores(
