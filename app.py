@@ -16,6 +16,11 @@ from components.gate import current_identity, oidc_refused
 PAGES: dict[PageId, dict[str, str]] = {
     PageId.HOME: {"page": "pages/home.py", "title": "Home", "icon": ":material/home:"},
     PageId.PATIENTS: {"page": "pages/patients.py", "title": "Patients", "icon": ":material/group:"},
+    PageId.GOALS_OF_CARE: {
+        "page": "pages/goals_of_care.py",
+        "title": "Goals of care",
+        "icon": ":material/assignment:",
+    },
     PageId.CHECKIN: {
         "page": "pages/checkin.py",
         "title": "Symptom check-in",

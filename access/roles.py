@@ -46,12 +46,20 @@ class PageId(enum.StrEnum):
     ADMIN_AUDIT = "admin_audit"
     CONFERENCE_ROOM = "conference_room"
     CHECKIN = "checkin"
+    GOALS_OF_CARE = "goals_of_care"
 
 
 _PAGES_BY_ROLE: dict[Role, tuple[PageId, ...]] = {
     # Clinicians send check-ins too: with a patient in clinic, or typing in answers given over the phone.
+    # The care team documents goals of care and signs off the conference plan.
     **{
-        role: (PageId.HOME, PageId.PATIENTS, PageId.CHECKIN, PageId.CONFERENCE_ROOM)
+        role: (
+            PageId.HOME,
+            PageId.PATIENTS,
+            PageId.GOALS_OF_CARE,
+            PageId.CHECKIN,
+            PageId.CONFERENCE_ROOM,
+        )
         for role in CLINICAL_ROLES
     },
     # Administrators manage accounts; they take no part in clinical meetings.

@@ -20,6 +20,7 @@ TITLES = {
     PageId.ADMIN_AUDIT: "Audit report",
     PageId.CONFERENCE_ROOM: "Conference room",
     PageId.CHECKIN: "Symptom check-in",
+    PageId.GOALS_OF_CARE: "Goals of care",
 }
 
 

@@ -3,11 +3,41 @@ from access.roles import PageId, Role, may_open, pages_for, parse_role
 
 def test_each_role_sees_exactly_its_pages():
     expected = {
-        Role.PHYSICIAN: {PageId.HOME, PageId.PATIENTS, PageId.CHECKIN, PageId.CONFERENCE_ROOM},
-        Role.NURSE: {PageId.HOME, PageId.PATIENTS, PageId.CHECKIN, PageId.CONFERENCE_ROOM},
-        Role.SOCIAL_WORKER: {PageId.HOME, PageId.PATIENTS, PageId.CHECKIN, PageId.CONFERENCE_ROOM},
-        Role.CHAPLAIN: {PageId.HOME, PageId.PATIENTS, PageId.CHECKIN, PageId.CONFERENCE_ROOM},
-        Role.PHARMACIST: {PageId.HOME, PageId.PATIENTS, PageId.CHECKIN, PageId.CONFERENCE_ROOM},
+        Role.PHYSICIAN: {
+            PageId.HOME,
+            PageId.PATIENTS,
+            PageId.GOALS_OF_CARE,
+            PageId.CHECKIN,
+            PageId.CONFERENCE_ROOM,
+        },
+        Role.NURSE: {
+            PageId.HOME,
+            PageId.PATIENTS,
+            PageId.GOALS_OF_CARE,
+            PageId.CHECKIN,
+            PageId.CONFERENCE_ROOM,
+        },
+        Role.SOCIAL_WORKER: {
+            PageId.HOME,
+            PageId.PATIENTS,
+            PageId.GOALS_OF_CARE,
+            PageId.CHECKIN,
+            PageId.CONFERENCE_ROOM,
+        },
+        Role.CHAPLAIN: {
+            PageId.HOME,
+            PageId.PATIENTS,
+            PageId.GOALS_OF_CARE,
+            PageId.CHECKIN,
+            PageId.CONFERENCE_ROOM,
+        },
+        Role.PHARMACIST: {
+            PageId.HOME,
+            PageId.PATIENTS,
+            PageId.GOALS_OF_CARE,
+            PageId.CHECKIN,
+            PageId.CONFERENCE_ROOM,
+        },
         Role.ADMIN: {PageId.HOME, PageId.ADMIN_USERS, PageId.ADMIN_AUDIT},
         Role.FAMILY: {PageId.HOME, PageId.CHECKIN, PageId.CONFERENCE_ROOM},
     }
@@ -23,6 +53,8 @@ def test_admin_sees_no_patient_pages_and_clinicians_no_admin_pages():
     assert not may_open(Role.PHYSICIAN, PageId.ADMIN_AUDIT)
     assert not may_open(Role.FAMILY, PageId.PATIENTS), "family must not browse the patient list"
     assert not may_open(Role.ADMIN, PageId.CONFERENCE_ROOM), "administrators take no part in meetings"
+    assert not may_open(Role.ADMIN, PageId.GOALS_OF_CARE), "administrators see no clinical records"
+    assert not may_open(Role.FAMILY, PageId.GOALS_OF_CARE), "family ask for corrections; they do not edit"
 
 
 def test_parse_role_accepts_claim_spellings_and_rejects_others():
