@@ -58,11 +58,10 @@ def create_local_user(
     )
     session.add(user)
     session.flush()
-    audit.record(
+    audit.record_by(
         session,
+        admin,
         "user_created",
-        actor_user_id=admin.user_id,
-        actor_name=admin.username,
         target_type="user",
         target_id=user.id,
         details={"username": username, "role": role.value},
@@ -88,11 +87,10 @@ def update_user(
         changes["active"] = [user.active, active]
         user.active = active
     if changes:
-        audit.record(
+        audit.record_by(
             session,
+            admin,
             "user_updated",
-            actor_user_id=admin.user_id,
-            actor_name=admin.username,
             target_type="user",
             target_id=user.id,
             details=changes,

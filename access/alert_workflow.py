@@ -124,11 +124,10 @@ def acknowledge(session: Session, identity: Identity, alert_id: int, now: dt.dat
         if alert.status is AlertStatus.ACKNOWLEDGED and alert.acknowledged_by_id == identity.user_id:
             return alert
         raise AlertConflict(_already(session, alert))
-    audit.record(
+    audit.record_by(
         session,
+        identity,
         "alert_acknowledged",
-        actor_user_id=identity.user_id,
-        actor_name=identity.username,
         patient_id=alert.patient_id,
         target_type="alert",
         target_id=alert.id,
@@ -169,11 +168,10 @@ def action(session: Session, identity: Identity, alert_id: int, note: str, now: 
     if not changed:
         raise AlertConflict(_already(session, alert))
     if alert.acknowledged_by_id == identity.user_id and alert.acknowledged_at == alert.actioned_at:
-        audit.record(
+        audit.record_by(
             session,
+            identity,
             "alert_acknowledged",
-            actor_user_id=identity.user_id,
-            actor_name=identity.username,
             patient_id=alert.patient_id,
             target_type="alert",
             target_id=alert.id,
@@ -181,11 +179,10 @@ def action(session: Session, identity: Identity, alert_id: int, note: str, now: 
             now=now,
         )
     tti = time_to_intervention(alert)
-    audit.record(
+    audit.record_by(
         session,
+        identity,
         "alert_actioned",
-        actor_user_id=identity.user_id,
-        actor_name=identity.username,
         patient_id=alert.patient_id,
         target_type="alert",
         target_id=alert.id,

@@ -14,12 +14,15 @@ import json
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, select, text
 from sqlalchemy.orm import Session
 
 from db.models import AuditEvent
+
+if TYPE_CHECKING:  # access.accounts imports this module
+    from access.accounts import Identity
 
 GENESIS_HASH = "0" * 64
 
@@ -192,9 +195,13 @@ def chain_hash(prev_hash: str, payload: dict[str, Any]) -> str:
     return hashlib.sha256((prev_hash + canonical_json(payload)).encode("utf-8")).hexdigest()
 
 
-def _lock_chain(session: Session) -> None:
-    # Two writers must not both read the same "last hash" and fork the chain. PostgreSQL: a transaction
-    # advisory lock; SQLite: writers are serialised by the database lock, taken by this no-op write.
+def lock_chain(session: Session) -> None:
+    """Take the audit chain's writers' lock for the rest of the caller's transaction.
+
+    Two writers must not both read the same "last hash" and fork the chain. PostgreSQL: a transaction
+    advisory lock; SQLite: writers are serialised by the database lock, taken by this no-op write.
+    record() takes it itself; a writer may take it earlier to serialise a read-then-write.
+    """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(727274)"))
     else:
@@ -216,7 +223,7 @@ def record(
     """Append one event to the chain, inside the caller's transaction."""
     if action not in ACTIONS:
         raise UnknownAuditAction(f"audit action {action!r} is not registered in access.audit.ACTIONS")
-    _lock_chain(session)
+    lock_chain(session)
     prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS_HASH
     event = AuditEvent(
         occurred_at=(now or dt.datetime.now(dt.UTC)).replace(microsecond=0),
@@ -234,6 +241,33 @@ def record(
     session.add(event)
     session.flush()
     return event
+
+
+def record_by(
+    session: Session,
+    identity: Identity,
+    action: str,
+    *,
+    patient_id: int | None = None,
+    target_type: str | None = None,
+    target_id: object = None,
+    details: dict[str, Any] | None = None,
+    now: dt.datetime | None = None,
+) -> AuditEvent:
+    """Append one event for an action taken by this signed-in person (as record(), with the actor's id
+    and user name taken from `identity`). Actions the portal takes by itself use record(), actor "system".
+    """
+    return record(
+        session,
+        action,
+        actor_user_id=identity.user_id,
+        actor_name=identity.username,
+        patient_id=patient_id,
+        target_type=target_type,
+        target_id=target_id,
+        details=details,
+        now=now,
+    )
 
 
 @dataclass(frozen=True)

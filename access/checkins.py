@@ -196,11 +196,10 @@ def submit_checkin(
     )
     session.add(assessment)
     session.flush()
-    audit.record(
+    audit.record_by(
         session,
+        identity,
         "clinical_create",
-        actor_user_id=identity.user_id,
-        actor_name=identity.username,
         patient_id=patient.id,
         target_type="symptom_assessment",
         target_id=assessment.id,
@@ -315,11 +314,10 @@ def record_clinician_ratings(
     )
     session.add(rating)
     session.flush()
-    audit.record(
+    audit.record_by(
         session,
+        identity,
         "clinical_create",
-        actor_user_id=identity.user_id,
-        actor_name=identity.username,
         patient_id=patient.id,
         target_type="clinician_rating",
         target_id=rating.id,
@@ -336,11 +334,10 @@ def record_clinician_ratings(
         previous = patient.pcoc_phase
         patient.pcoc_phase = phase
         session.flush()
-        audit.record(
+        audit.record_by(
             session,
+            identity,
             "clinical_update",
-            actor_user_id=identity.user_id,
-            actor_name=identity.username,
             patient_id=patient.id,
             target_type="patient",
             target_id=patient.id,

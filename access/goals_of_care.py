@@ -23,7 +23,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -55,6 +55,8 @@ REASON_MAX_CHARS = 500
 AMENDMENT_MAX_CHARS = 4000
 ADDENDUM_MAX_CHARS = 4000
 PLAN_TEXT_MAX_CHARS = 2000
+
+_Row = TypeVar("_Row", PlanItem, AmendmentRequest)
 
 
 # ---------------------------------------------------------------------------------------------- refusals
@@ -216,13 +218,16 @@ class RecordView:
 # ------------------------------------------------------------------------------------------------ access
 
 
+_CARE_TEAM_ONLY = "Only clinicians on this patient's care team can open or change this record."
+
+
 def require_care_team(session: Session, identity: Identity, patient_id: int) -> Patient:
     """The patient, if this person is a clinician on their care team; AccessDenied otherwise."""
     patient = None
     if identity.role in CLINICAL_ROLES and queries.is_on_care_team(session, identity.user_id, patient_id):
         patient = session.get(Patient, patient_id)
     if patient is None:
-        raise AccessDenied("Only clinicians on this patient's care team can open or change this record.")
+        raise AccessDenied(_CARE_TEAM_ONLY)
     return patient
 
 
@@ -240,15 +245,24 @@ def require_family_link(session: Session, identity: Identity, patient_id: int) -
     return contact
 
 
+def _row_or_deny(session: Session, model: type[_Row], row_id: int) -> _Row:
+    """The row with this id; AccessDenied (saying no more than for someone off the care team) if none."""
+    row = session.get(model, row_id)
+    if row is None:
+        raise AccessDenied(_CARE_TEAM_ONLY)
+    return row
+
+
 def serialise_writes(session: Session) -> None:
     """Take the writers' lock before reading what is about to change (see the module docstring)."""
-    audit._lock_chain(session)
+    audit.lock_chain(session)
 
 
 # ------------------------------------------------------------------------------------------------ reading
 
 
-def _names(session: Session, ids: set[int | None]) -> dict[int, str]:
+def display_names(session: Session, ids: set[int | None]) -> dict[int, str]:
+    """User id -> display name for these users (None ids are skipped; unknown ids are left out)."""
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
@@ -263,7 +277,8 @@ def document(session: Session, patient_id: int) -> GoalsOfCareDocument | None:
     )
 
 
-def _latest(session: Session, doc: GoalsOfCareDocument | None) -> GoalsOfCareVersion | None:
+def latest_version(session: Session, doc: GoalsOfCareDocument | None) -> GoalsOfCareVersion | None:
+    """The document's newest saved version; None when there is no document or no version yet."""
     if doc is None:
         return None
     return session.scalar(
@@ -281,7 +296,7 @@ def _version_view(session: Session, v: GoalsOfCareVersion) -> VersionView:
         dict(v.content),
         v.content_sha256,
         v.author_id,
-        _names(session, {v.author_id}).get(v.author_id, "someone"),
+        display_names(session, {v.author_id}).get(v.author_id, "someone"),
         v.created_at,
         v.reason,
     )
@@ -314,7 +329,7 @@ def open_record(
         addenda = session.scalars(
             select(Addendum).where(Addendum.document_id == doc.id).order_by(Addendum.id)
         ).all()
-        names = _names(session, {v.author_id for v in versions} | {a.author_id for a in addenda})
+        names = display_names(session, {v.author_id for v in versions} | {a.author_id for a in addenda})
         view = RecordView(
             patient_id,
             _version_view(session, versions[0]) if versions else None,
@@ -330,18 +345,28 @@ def open_record(
         )
     else:
         view = RecordView(patient_id, None, amendments=_amendments(session, patient_id))
-    audit.record(
+    _audit_viewed(session, identity, patient_id, doc.id if doc else None, {"version": view.number}, now)
+    return view
+
+
+def _audit_viewed(
+    session: Session,
+    identity: Identity,
+    patient_id: int,
+    document_id: int | None,
+    details: dict[str, Any],
+    now: dt.datetime | None,
+) -> None:
+    audit.record_by(
         session,
+        identity,
         "goals_of_care_viewed",
-        actor_user_id=identity.user_id,
-        actor_name=identity.username,
         patient_id=patient_id,
         target_type="goals_of_care",
-        target_id=doc.id if doc else None,
-        details={"version": view.number},
+        target_id=document_id,
+        details=details,
         now=now,
     )
-    return view
 
 
 def version(session: Session, identity: Identity, patient_id: int, number: int) -> VersionView:
@@ -356,17 +381,7 @@ def compare(
     """What changed from version v1 to version v2, field by field, in readable words."""
     require_care_team(session, identity, patient_id)
     old, new = _version(session, patient_id, v1), _version(session, patient_id, v2)
-    audit.record(
-        session,
-        "goals_of_care_viewed",
-        actor_user_id=identity.user_id,
-        actor_name=identity.username,
-        patient_id=patient_id,
-        target_type="goals_of_care",
-        target_id=old.document_id,
-        details={"compared": [v1, v2]},
-        now=now,
-    )
+    _audit_viewed(session, identity, patient_id, old.document_id, {"compared": [v1, v2]}, now)
     return gc.diff(old.content, new.content)
 
 
@@ -385,13 +400,14 @@ def _final_refusal(doc: GoalsOfCareDocument) -> RecordFinal:
     )
 
 
+def refuse_if_final(doc: GoalsOfCareDocument | None) -> None:
+    """RecordFinal if the team signed off this record: it then takes addenda only."""
+    if doc is not None and doc.final_at is not None:
+        raise _final_refusal(doc)
+
+
 def _reason_problems(reason: str | None, what: str = "this change") -> list[str]:
-    text = (reason or "").strip()
-    if not text:
-        return [f"Please give a reason for {what}"]
-    if len(text) > REASON_MAX_CHARS:
-        return [f"The reason is {len(text)} characters long; please keep it to {REASON_MAX_CHARS} or fewer"]
-    return []
+    return _text_problems(reason, "reason", REASON_MAX_CHARS, empty=f"Please give a reason for {what}")
 
 
 def save(
@@ -426,9 +442,8 @@ def _save_version(
 ) -> VersionView:
     serialise_writes(session)
     doc = document(session, patient_id)
-    latest = _latest(session, doc)
-    if doc is not None and doc.final_at is not None:
-        raise _final_refusal(doc)
+    latest = latest_version(session, doc)
+    refuse_if_final(doc)
     current = latest.version_number if latest else 0
     if based_on_version != current:
         if latest is None or based_on_version > current:
@@ -455,11 +470,10 @@ def _save_version(
     )
     session.add(saved)
     session.flush()
-    audit.record(
+    audit.record_by(
         session,
+        identity,
         "goals_of_care_saved",
-        actor_user_id=identity.user_id,
-        actor_name=identity.username,
         patient_id=patient_id,
         target_type="goals_of_care_version",
         target_id=saved.id,
@@ -502,19 +516,20 @@ def _plan_view(item: PlanItem, names: Mapping[int, str]) -> PlanItemView:
     )
 
 
-def _plan_views(session: Session, patient_id: int, conference_id: int) -> list[PlanItemView]:
+def plan_views(session: Session, patient_id: int, conference_id: int) -> list[PlanItemView]:
+    """The conference's plan for the patient, oldest item first, with owners' names (no access check)."""
     rows = _plan_rows(session, patient_id, conference_id)
-    names = _names(session, {r.owner_user_id for r in rows})
+    names = display_names(session, {r.owner_user_id for r in rows})
     return [_plan_view(r, names) for r in rows]
 
 
 def current_hash(session: Session, patient_id: int, conference_id: int) -> str | None:
     """SHA-256 of what a signature at this conference covers now: the latest goals-of-care content and
     the conference's plan for the patient. None while there is no goals-of-care record to sign."""
-    latest = _latest(session, document(session, patient_id))
+    latest = latest_version(session, document(session, patient_id))
     if latest is None:
         return None
-    plan = [p.canonical() for p in _plan_views(session, patient_id, conference_id)]
+    plan = [p.canonical() for p in plan_views(session, patient_id, conference_id)]
     return gc.content_hash(latest.content, plan)
 
 
@@ -537,11 +552,10 @@ def void_stale_signatures(session: Session, actor: Identity, patient_id: int, no
             voided.append(s)
     if voided:
         session.flush()
-        audit.record(
+        audit.record_by(
             session,
+            actor,
             "signoffs_voided",
-            actor_user_id=actor.user_id,
-            actor_name=actor.username,
             patient_id=patient_id,
             target_type="sign_off",
             target_id=",".join(str(s.id) for s in voided)[:60],
@@ -578,7 +592,7 @@ def plan_items(
 ) -> list[PlanItemView]:
     """The conference's plan for the patient, oldest item first."""
     require_care_team(session, identity, patient_id)
-    return _plan_views(session, patient_id, conference_id)
+    return plan_views(session, patient_id, conference_id)
 
 
 @dataclass(frozen=True)
@@ -668,7 +682,7 @@ def add_plan_item(
     session.flush()
     _audit_item(session, identity, item, "plan_item_added", now)
     void_stale_signatures(session, identity, patient_id, now)
-    return _plan_view(item, _names(session, {item.owner_user_id}))
+    return _plan_view(item, display_names(session, {item.owner_user_id}))
 
 
 def update_plan_item(
@@ -681,16 +695,14 @@ def update_plan_item(
 ) -> PlanItemView:
     """Replace a plan item's text, kind, owner, due date and status. `based_on_version` is the item's
     version the editor opened; StalePlanItem if it moved since. Remove an item by setting it withdrawn."""
-    item = session.get(PlanItem, item_id)
-    if item is None:
-        raise AccessDenied("Only clinicians on this patient's care team can open or change this record.")
+    item = _row_or_deny(session, PlanItem, item_id)
     require_care_team(session, identity, item.patient_id)
     clean = _clean_item(session, item.patient_id, draft)
     serialise_writes(session)
     session.refresh(item)
     _refuse_if_plan_final(session, item.patient_id, item.conference_id or 0)
     if item.version != based_on_version:
-        raise StalePlanItem(_plan_view(item, _names(session, {item.owner_user_id})))
+        raise StalePlanItem(_plan_view(item, display_names(session, {item.owner_user_id})))
     before = _plan_view(item, {}).canonical()
     item.kind, item.description, item.status = clean.kind, clean.text, clean.status
     item.owner_role, item.owner_user_id, item.due_date = clean.owner_role, clean.owner_user_id, clean.due_date
@@ -699,7 +711,7 @@ def update_plan_item(
     session.flush()
     _audit_item(session, identity, item, "plan_item_changed", now, before=before)
     void_stale_signatures(session, identity, item.patient_id, now)
-    return _plan_view(item, _names(session, {item.owner_user_id}))
+    return _plan_view(item, display_names(session, {item.owner_user_id}))
 
 
 def _audit_item(
@@ -716,11 +728,10 @@ def _audit_item(
         details["item"] = after
     else:
         details["changed"] = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
-    audit.record(
+    audit.record_by(
         session,
+        identity,
         action,
-        actor_user_id=identity.user_id,
-        actor_name=identity.username,
         patient_id=item.patient_id,
         target_type="plan_item",
         target_id=item.id,
@@ -732,10 +743,10 @@ def _audit_item(
 # ------------------------------------------------------------------------------------------------ addenda
 
 
-def _text_problems(text: str | None, what: str, limit: int) -> list[str]:
+def _text_problems(text: str | None, what: str, limit: int, *, empty: str | None = None) -> list[str]:
     clean = (text or "").strip()
     if not clean:
-        return [f"The {what} is empty"]
+        return [empty or f"The {what} is empty"]
     if len(clean) > limit:
         return [f"The {what} is {len(clean)} characters long; please keep it to {limit} or fewer"]
     return []
@@ -764,11 +775,10 @@ def _add_addendum(
     )
     session.add(addendum)
     session.flush()
-    audit.record(
+    audit.record_by(
         session,
+        identity,
         "addendum_added",
-        actor_user_id=identity.user_id,
-        actor_name=identity.username,
         patient_id=patient_id,
         target_type="addendum",
         target_id=addendum.id,
@@ -786,17 +796,22 @@ def _amendments(session: Session, patient_id: int, requested_by: int | None = No
     if requested_by is not None:
         query = query.where(AmendmentRequest.requested_by_id == requested_by)
     rows = session.scalars(query.order_by(AmendmentRequest.id)).all()
-    names = _names(session, {r.requested_by_id for r in rows} | {r.answered_by_id for r in rows})
-    numbers = dict(
+    names = display_names(session, {r.requested_by_id for r in rows} | {r.answered_by_id for r in rows})
+    numbers = _version_numbers(
+        session, ({r.about_version_id for r in rows} | {r.resulting_version_id for r in rows}) - {None}
+    )
+    return [_amendment_view(r, names, numbers) for r in rows]
+
+
+def _version_numbers(session: Session, version_ids: set[int | None]) -> dict[int, int]:
+    """Version id -> version number, for these versions."""
+    return dict(
         session.execute(
             select(GoalsOfCareVersion.id, GoalsOfCareVersion.version_number).where(
-                GoalsOfCareVersion.id.in_(
-                    ({r.about_version_id for r in rows} | {r.resulting_version_id for r in rows}) - {None}
-                )
+                GoalsOfCareVersion.id.in_(version_ids)
             )
         ).all()
     )
-    return [_amendment_view(r, names, numbers) for r in rows]
 
 
 def _amendment_view(
@@ -818,16 +833,9 @@ def _amendment_view(
 
 
 def _one_amendment(session: Session, request: AmendmentRequest) -> AmendmentView:
-    ids = {request.about_version_id, request.resulting_version_id} - {None}
-    numbers = dict(
-        session.execute(
-            select(GoalsOfCareVersion.id, GoalsOfCareVersion.version_number).where(
-                GoalsOfCareVersion.id.in_(ids)
-            )
-        ).all()
-    )
+    numbers = _version_numbers(session, {request.about_version_id, request.resulting_version_id} - {None})
     return _amendment_view(
-        request, _names(session, {request.requested_by_id, request.answered_by_id}), numbers
+        request, display_names(session, {request.requested_by_id, request.answered_by_id}), numbers
     )
 
 
@@ -845,7 +853,7 @@ def request_amendment(
     problems = _text_problems(text, "request", AMENDMENT_MAX_CHARS)
     if problems:
         raise AmendmentRefused(problems)
-    latest = _latest(session, document(session, patient_id))
+    latest = latest_version(session, document(session, patient_id))
     request = AmendmentRequest(
         patient_id=patient_id,
         requested_by_id=identity.user_id,
@@ -857,11 +865,10 @@ def request_amendment(
     )
     session.add(request)
     session.flush()
-    audit.record(
+    audit.record_by(
         session,
+        identity,
         "amendment_requested",
-        actor_user_id=identity.user_id,
-        actor_name=identity.username,
         patient_id=patient_id,
         target_type="amendment_request",
         target_id=request.id,
@@ -888,9 +895,7 @@ def answer_amendment(
     Once the record is final it takes no new versions: accepting then adds an addendum instead
     (`addendum_text`, or the request's own words). Request, answer and result stay linked.
     """
-    request = session.get(AmendmentRequest, request_id)
-    if request is None:
-        raise AccessDenied("Only clinicians on this patient's care team can open or change this record.")
+    request = _row_or_deny(session, AmendmentRequest, request_id)
     patient_id = request.patient_id
     require_care_team(session, identity, patient_id)
     problems = _reason_problems(reason, "this answer")
@@ -899,7 +904,7 @@ def answer_amendment(
     serialise_writes(session)
     session.refresh(request)
     if request.status is not AmendmentStatus.REQUESTED:
-        who = _names(session, {request.answered_by_id}).get(request.answered_by_id or 0, "someone")
+        who = display_names(session, {request.answered_by_id}).get(request.answered_by_id or 0, "someone")
         raise AmendmentRefused([f"This request was already {request.status.value} by {who}"])
 
     if accept:
@@ -933,11 +938,10 @@ def answer_amendment(
     request.answered_at = now
     request.answer_reason = reason.strip()
     session.flush()
-    audit.record(
+    audit.record_by(
         session,
+        identity,
         "amendment_accepted" if accept else "amendment_refused",
-        actor_user_id=identity.user_id,
-        actor_name=identity.username,
         patient_id=patient_id,
         target_type="amendment_request",
         target_id=request.id,

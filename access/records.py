@@ -135,11 +135,10 @@ def patient_record(session: Session, identity: Identity, patient_id: int, now: d
         ],
         upcoming_cases=queries.upcoming_cases_for_patient(session, patient_id, now),
     )
-    audit.record(
+    audit.record_by(
         session,
+        identity,
         "patient_viewed",
-        actor_user_id=identity.user_id,
-        actor_name=identity.username,
         patient_id=patient_id,
         target_type="patient",
         target_id=patient_id,

@@ -33,12 +33,12 @@ from access.goals_of_care import (
     PlanItemView,
     RecordFinal,
     Refused,
-    _final_refusal,
-    _latest,
-    _names,
-    _plan_views,
     current_hash,
+    display_names,
     document,
+    latest_version,
+    plan_views,
+    refuse_if_final,
     require_care_team,
     require_family_link,
     serialise_writes,
@@ -166,6 +166,13 @@ def _conference_for(session: Session, patient_id: int, conference_id: int) -> Co
     return conference
 
 
+def _require_chair(session: Session, identity: Identity, conference_id: int | None, refusal: str) -> None:
+    """AccessDenied, saying `refusal`, unless this person chairs the conference."""
+    conference = session.get(Conference, conference_id) if conference_id else None
+    if conference is None or conference.chair_id != identity.user_id:
+        raise AccessDenied(refusal)
+
+
 def roles_for(session: Session, conference_id: int) -> dict[Role, bool]:
     """The roles that sign this conference's plans, each with whether it is required."""
     rows = session.execute(
@@ -236,7 +243,7 @@ def _status(session: Session, patient_id: int, conference_id: int) -> SignOffSta
         )
         .order_by(FamilyAcknowledgement.id)
     ).all()
-    names = _names(
+    names = display_names(
         session,
         {s.user_id for s in rows} | {s.override_by_id for s in rows} | {a.user_id for a in acks},
     )
@@ -271,9 +278,17 @@ def _text(value: str | None, what: str, limit: int, *, required: bool) -> str:
     return text
 
 
-def _refuse_if_final(doc: GoalsOfCareDocument | None) -> None:
-    if doc is not None and doc.final_at is not None:
-        raise _final_refusal(doc)
+def _unchanged_hash(
+    session: Session, patient_id: int, conference_id: int, expected_hash: str, nothing_yet: str
+) -> str:
+    """The content's hash now, if it is still `expected_hash` (what the person saw); SignOffRefused saying
+    `nothing_yet` while there is no content, ContentChanged if it moved on since."""
+    now_hash = current_hash(session, patient_id, conference_id)
+    if now_hash is None:
+        raise SignOffRefused([nothing_yet])
+    if expected_hash != now_hash:
+        raise ContentChanged(now_hash)
+    return now_hash
 
 
 def _maybe_finalise(
@@ -287,11 +302,10 @@ def _maybe_finalise(
     doc.final_hash = status.current_hash
     doc.final_conference_id = conference_id
     session.flush()
-    audit.record(
+    audit.record_by(
         session,
+        identity,
         "record_finalised",
-        actor_user_id=identity.user_id,
-        actor_name=identity.username,
         patient_id=patient_id,
         target_type="goals_of_care",
         target_id=doc.id,
@@ -327,9 +341,7 @@ def set_roles(
     now: dt.datetime | None = None,
 ) -> dict[Role, bool]:
     """The chair sets which roles sign this conference's plans and which of them are required."""
-    conference = session.get(Conference, conference_id)
-    if conference is None or conference.chair_id != identity.user_id:
-        raise AccessDenied("Only the conference chair can set who signs its plans.")
+    _require_chair(session, identity, conference_id, "Only the conference chair can set who signs its plans.")
     needed, extra = (
         list(dict.fromkeys(Role(r) for r in required)),
         list(dict.fromkeys(Role(r) for r in optional)),
@@ -359,11 +371,10 @@ def set_roles(
         + [ConferenceSignoffRole(conference_id=conference_id, role=r, required=False) for r in extra]
     )
     session.flush()
-    audit.record(
+    audit.record_by(
         session,
+        identity,
         "signoff_roles_set",
-        actor_user_id=identity.user_id,
-        actor_name=identity.username,
         target_type="conference",
         target_id=conference_id,
         details={"required": [r.value for r in needed], "optional": [r.value for r in extra]},
@@ -400,12 +411,10 @@ def _decide(
         )
     serialise_writes(session)
     doc = document(session, patient_id)
-    _refuse_if_final(doc)
-    now_hash = current_hash(session, patient_id, conference_id)
-    if now_hash is None:
-        raise SignOffRefused(["There is no goals-of-care record to sign yet"])
-    if expected_hash != now_hash:
-        raise ContentChanged(now_hash)
+    refuse_if_final(doc)
+    now_hash = _unchanged_hash(
+        session, patient_id, conference_id, expected_hash, "There is no goals-of-care record to sign yet"
+    )
     mine = [
         s
         for s in _rows(session, patient_id, conference_id)
@@ -429,11 +438,10 @@ def _decide(
     )
     session.add(row)
     session.flush()
-    audit.record(
+    audit.record_by(
         session,
+        identity,
         "signoff_signed" if decision is SignOffDecision.AGREE else "signoff_dissented",
-        actor_user_id=identity.user_id,
-        actor_name=identity.username,
         patient_id=patient_id,
         target_type="sign_off",
         target_id=row.id,
@@ -492,32 +500,41 @@ def _live_row(session: Session, sign_off_id: int) -> SignOff:
     return row
 
 
+def _lock_for_change(session: Session, row: SignOff) -> None:
+    """Take the writers' lock, re-read the row, and refuse if the record became final meanwhile."""
+    serialise_writes(session)
+    session.refresh(row)
+    refuse_if_final(document(session, row.patient_id))
+
+
+def _after_change(session: Session, identity: Identity, row: SignOff, now: dt.datetime) -> SignatureView:
+    """Finalise if the change completed consensus; the changed signature as the caller shows it."""
+    _maybe_finalise(session, identity, row.patient_id, row.conference_id or 0, now)
+    return _signature_view(row, display_names(session, {row.user_id, row.override_by_id}))
+
+
 def withdraw(session: Session, identity: Identity, sign_off_id: int, now: dt.datetime) -> SignatureView:
     """Take back one's own live signature or dissent (it stays on the record, marked withdrawn)."""
     row = _live_row(session, sign_off_id)
     if row.user_id != identity.user_id:
         raise AccessDenied("Only the person who signed can withdraw their signature or dissent.")
     require_care_team(session, identity, row.patient_id)
-    serialise_writes(session)
-    session.refresh(row)
-    _refuse_if_final(document(session, row.patient_id))
+    _lock_for_change(session, row)
     if row.voided_at is not None or row.withdrawn_at is not None:
         raise SignOffRefused(["This signature is already void or withdrawn"])
     row.withdrawn_at = now
     session.flush()
-    audit.record(
+    audit.record_by(
         session,
+        identity,
         "signoff_withdrawn",
-        actor_user_id=identity.user_id,
-        actor_name=identity.username,
         patient_id=row.patient_id,
         target_type="sign_off",
         target_id=row.id,
         details={"conference_id": row.conference_id, "decision": row.decision.value},
         now=now,
     )
-    _maybe_finalise(session, identity, row.patient_id, row.conference_id or 0, now)
-    return _signature_view(row, _names(session, {row.user_id, row.override_by_id}))
+    return _after_change(session, identity, row, now)
 
 
 def override_dissent(
@@ -525,13 +542,9 @@ def override_dissent(
 ) -> SignatureView:
     """The conference chair overrides a standing dissent, with a reason. The dissent stays visible."""
     row = _live_row(session, sign_off_id)
-    conference = session.get(Conference, row.conference_id) if row.conference_id else None
-    if conference is None or conference.chair_id != identity.user_id:
-        raise AccessDenied("Only the conference chair can override a dissent.")
+    _require_chair(session, identity, row.conference_id, "Only the conference chair can override a dissent.")
     text = _text(reason, "reason for overriding the dissent", REASON_MAX_CHARS, required=True)
-    serialise_writes(session)
-    session.refresh(row)
-    _refuse_if_final(document(session, row.patient_id))
+    _lock_for_change(session, row)
     if row.decision is not SignOffDecision.DISSENT:
         raise SignOffRefused(["Only a dissent can be overridden"])
     if row.voided_at is not None or row.withdrawn_at is not None or row.overridden_at is not None:
@@ -540,19 +553,17 @@ def override_dissent(
     row.override_reason = text
     row.overridden_at = now
     session.flush()
-    audit.record(
+    audit.record_by(
         session,
+        identity,
         "signoff_dissent_overridden",
-        actor_user_id=identity.user_id,
-        actor_name=identity.username,
         patient_id=row.patient_id,
         target_type="sign_off",
         target_id=row.id,
         details={"conference_id": row.conference_id, "reason": text},
         now=now,
     )
-    _maybe_finalise(session, identity, row.patient_id, row.conference_id or 0, now)
-    return _signature_view(row, _names(session, {row.user_id, row.override_by_id}))
+    return _after_change(session, identity, row, now)
 
 
 def finalise(
@@ -584,10 +595,10 @@ def plan_for_family(
     require_family_link(session, identity, patient_id)
     _conference_for(session, patient_id, conference_id)
     doc = document(session, patient_id)
-    latest = _latest(session, doc)
+    latest = latest_version(session, doc)
     return FamilyPlanView(
         dict(latest.content) if latest else None,
-        _plan_views(session, patient_id, conference_id),
+        plan_views(session, patient_id, conference_id),
         current_hash(session, patient_id, conference_id),
         bool(doc and doc.final_at and doc.final_conference_id == conference_id),
     )
@@ -608,11 +619,9 @@ def family_acknowledge(
     _conference_for(session, patient_id, conference_id)
     text = _text(note, "note", STATEMENT_MAX_CHARS, required=False) or None
     serialise_writes(session)
-    now_hash = current_hash(session, patient_id, conference_id)
-    if now_hash is None:
-        raise SignOffRefused(["There is no plan to acknowledge yet"])
-    if expected_hash != now_hash:
-        raise ContentChanged(now_hash)
+    now_hash = _unchanged_hash(
+        session, patient_id, conference_id, expected_hash, "There is no plan to acknowledge yet"
+    )
     ack = FamilyAcknowledgement(
         patient_id=patient_id,
         conference_id=conference_id,
@@ -624,11 +633,10 @@ def family_acknowledge(
     )
     session.add(ack)
     session.flush()
-    audit.record(
+    audit.record_by(
         session,
+        identity,
         "family_acknowledged",
-        actor_user_id=identity.user_id,
-        actor_name=identity.username,
         patient_id=patient_id,
         target_type="family_acknowledgement",
         target_id=ack.id,

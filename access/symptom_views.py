@@ -151,11 +151,10 @@ def patient_trends(
         # Kept only once this transaction (and its audit event) commits: a rolled-back one may have read
         # its own writes, which nobody else will ever see.
         event.listen(session, "after_commit", lambda _: _trends_cache.put(key, loaded), once=True)
-    audit.record(
+    audit.record_by(
         session,
+        identity,
         "patient_viewed",
-        actor_user_id=identity.user_id,
-        actor_name=identity.username,
         patient_id=patient_id,
         target_type="patient",
         target_id=patient_id,
