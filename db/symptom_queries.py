@@ -120,7 +120,8 @@ def _epoch_seconds(dialect: str, column: ColumnElement[dt.datetime]) -> ColumnEl
         return cast(func.strftime("%s", column), Integer)
     if dialect == "postgresql":
         return cast(func.floor(extract("epoch", column)), Integer)
-    raise NotImplementedError(f"no epoch expression for the {dialect} dialect")
+    # db.engine only ever builds SQLite and PostgreSQL engines; say so plainly for anyone who tries another.
+    raise ValueError(f"symptom charts run on SQLite or PostgreSQL, not on {dialect!r}")
 
 
 def choose_bucket(window: dt.timedelta, checkins: int, per_series: int) -> dt.timedelta | None:

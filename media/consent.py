@@ -22,7 +22,6 @@ source it relies on. Like media/passthrough.py, it is process-wide: every aioice
 from __future__ import annotations
 
 import asyncio
-import importlib.metadata
 import inspect
 import logging
 import random
@@ -31,6 +30,8 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from aioice import ice, stun
+
+from media import pins
 
 logger = logging.getLogger(__name__)
 
@@ -118,22 +119,14 @@ async def query_consent(self: ice.Connection) -> None:
                 return
 
 
-def _params(fn: Callable[..., Any]) -> list[str]:
-    return list(inspect.signature(fn).parameters)
-
-
 def check_versions() -> None:
     """Refuse to hook an aioice whose internals we have not checked."""
-    try:
-        version = importlib.metadata.version("aioice")
-    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - aioice is imported above
-        version = "unknown"
-    if version != PINNED_AIOICE:
-        raise RuntimeError(
-            f"media.consent hooks aioice internals checked against aioice {PINNED_AIOICE}, but aioice "
-            f"{version} is installed. Re-check aioice.ice.Connection.query_consent, then update "
-            "PINNED_AIOICE."
-        )
+    pins.require_pinned(
+        "aioice",
+        PINNED_AIOICE,
+        "media.consent",
+        "Re-check aioice.ice.Connection.query_consent, then update PINNED_AIOICE.",
+    )
     original = _REGISTRY.original_query_consent or ice.Connection.query_consent
     checks = [
         ("aioice.ice.Connection.query_consent", original, _EXPECTED_QUERY_CONSENT),
@@ -141,8 +134,10 @@ def check_versions() -> None:
         ("aioice.ice.StunProtocol.request", ice.StunProtocol.request, _EXPECTED_REQUEST),
     ]
     for name, fn, expected in checks:
-        if _params(fn) != expected:
-            raise RuntimeError(f"{name} has parameters {_params(fn)}, expected {expected}; aioice changed")
+        if pins.params(fn) != expected:
+            raise RuntimeError(
+                f"{name} has parameters {pins.params(fn)}, expected {expected}; aioice changed"
+            )
     if not inspect.iscoroutinefunction(original):
         raise RuntimeError("aioice.ice.Connection.query_consent is no longer a coroutine; aioice changed")
     sources = [

@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import fractions
-import importlib.metadata
-import inspect
 import logging
 import queue
 import threading
@@ -37,6 +35,8 @@ from typing import Any
 import av
 from aiortc import rtcrtpreceiver, rtcrtpsender
 from aiortc.mediastreams import MediaStreamTrack
+
+from media import pins
 
 logger = logging.getLogger(__name__)
 
@@ -153,22 +153,14 @@ def _send_keyframe_hook(self: rtcrtpsender.RTCRtpSender) -> None:
             logger.exception("keyframe request handler failed")
 
 
-def _params(fn: Callable[..., Any]) -> list[str]:
-    return list(inspect.signature(fn).parameters)
-
-
 def check_versions() -> None:
     """Refuse to hook an aiortc whose internals we have not checked."""
-    try:
-        version = importlib.metadata.version("aiortc")
-    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - aiortc is imported above
-        version = "unknown"
-    if version != PINNED_AIORTC:
-        raise RuntimeError(
-            f"media.passthrough hooks aiortc internals checked against aiortc {PINNED_AIORTC}, "
-            f"but aiortc {version} is installed. Re-check rtcrtpreceiver.decoder_worker and "
-            "RTCRtpSender._send_keyframe, then update PINNED_AIORTC."
-        )
+    pins.require_pinned(
+        "aiortc",
+        PINNED_AIORTC,
+        "media.passthrough",
+        "Re-check rtcrtpreceiver.decoder_worker and RTCRtpSender._send_keyframe, then update PINNED_AIORTC.",
+    )
     worker = _REGISTRY.original_decoder_worker or rtcrtpreceiver.decoder_worker
     checks = [
         ("aiortc.rtcrtpreceiver.decoder_worker", worker, _EXPECTED_DECODER_WORKER),
@@ -184,8 +176,10 @@ def check_versions() -> None:
         ),
     ]
     for name, fn, expected in checks:
-        if _params(fn) != expected:
-            raise RuntimeError(f"{name} has parameters {_params(fn)}, expected {expected}; aiortc changed")
+        if pins.params(fn) != expected:
+            raise RuntimeError(
+                f"{name} has parameters {pins.params(fn)}, expected {expected}; aiortc changed"
+            )
 
 
 def installed() -> bool:
