@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
@@ -35,6 +36,9 @@ class Identity:
     display_name: str
     role: Role
     method: str  # "password" or "oidc"
+    # This sign-in, as opposed to the person: a view audited once per sign-in (audit.record_view) is
+    # audited again when they sign in again, or in another browser.
+    sign_in_id: str = field(default_factory=lambda: secrets.token_hex(8), compare=False)
 
 
 @dataclass(frozen=True)

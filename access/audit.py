@@ -12,11 +12,14 @@ import datetime as dt
 import hashlib
 import json
 import sys
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, select, text
+from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from db.models import AuditEvent
@@ -268,6 +271,58 @@ def record_by(
         details=details,
         now=now,
     )
+
+
+# A view of the same thing, by the same sign-in, is recorded again after this long: a record left open on a
+# screen all afternoon shows in the trail more than once.
+VIEW_REPEAT_SECONDS = 15 * 60
+
+
+class _RecentViews:
+    """When each (sign-in, view) was last recorded, for the most recent ones. Shared by every session of the
+    process (Streamlit runs them in threads, hence the lock)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._seen: OrderedDict[tuple[object, ...], dt.datetime] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def recorded_since(self, key: tuple[object, ...], now: dt.datetime) -> bool:
+        with self._lock:
+            last = self._seen.get(key)
+        return last is not None and dt.timedelta(0) <= now - last < dt.timedelta(seconds=VIEW_REPEAT_SECONDS)
+
+    def mark(self, key: tuple[object, ...], at: dt.datetime) -> None:
+        with self._lock:
+            self._seen[key] = at
+            self._seen.move_to_end(key)
+            while len(self._seen) > self._size:
+                self._seen.popitem(last=False)
+
+
+_recent_views = _RecentViews(10_000)
+
+
+def record_view(
+    session: Session, identity: Identity, action: str, *, now: dt.datetime | None = None, **what: Any
+) -> bool:
+    """Record that this person looked at something, as record_by(session, identity, action, **what) does,
+    once per opening rather than once per rerun: the same view (action, patient, target and details
+    alike) by the same sign-in within VIEW_REPEAT_SECONDS is not recorded again. A Streamlit screen reruns
+    on every click and every poll; a trail with a row per rerun would bury who looked at what under rows
+    nobody can read. Another window, a new sign-in or another person is a new view. True when an event
+    was written.
+
+    Marked as recorded only once the caller's transaction commits, so a rolled-back view is recorded
+    again next time."""
+    when = now or dt.datetime.now(dt.UTC)
+    database = session.get_bind().url.render_as_string(hide_password=True)
+    key = (database, identity.sign_in_id, identity.user_id, action, canonical_json(what))
+    if _recent_views.recorded_since(key, when):
+        return False
+    record_by(session, identity, action, now=when, **what)
+    sa_event.listen(session, "after_commit", lambda _: _recent_views.mark(key, when), once=True)
+    return True
 
 
 @dataclass(frozen=True)

@@ -357,7 +357,7 @@ def _audit_viewed(
     details: dict[str, Any],
     now: dt.datetime | None,
 ) -> None:
-    audit.record_by(
+    audit.record_view(
         session,
         identity,
         "goals_of_care_viewed",

@@ -135,7 +135,7 @@ def patient_record(session: Session, identity: Identity, patient_id: int, now: d
         ],
         upcoming_cases=queries.upcoming_cases_for_patient(session, patient_id, now),
     )
-    audit.record_by(
+    audit.record_view(
         session,
         identity,
         "patient_viewed",

@@ -22,7 +22,7 @@ from access.records import AccessDenied, may_view_patient
 from access.roles import CLINICAL_ROLES
 from db import symptom_queries
 from db.models import ESAS_ITEM_COLUMNS, CareEventKind, Patient
-from db.symptom_queries import SeriesPoint
+from db.symptom_queries import SeriesColumns, SeriesPoint
 
 # Longest window a trend view may ask for: the UI offers up to two years.
 MAX_WINDOW_DAYS = 3 * 365
@@ -53,9 +53,14 @@ class PatientTrends:
     # None: every check-in is its own point; otherwise the width of the buckets the points average.
     bucket: dt.timedelta | None
     checkins: int
-    points: tuple[SeriesPoint, ...]
+    series: SeriesColumns
     alerts: tuple[Marker, ...]
     care_events: tuple[Marker, ...]
+
+    @property
+    def points(self) -> tuple[SeriesPoint, ...]:
+        """The points one by one (the chart reads `series`, column by column)."""
+        return self.series.points
 
 
 @dataclass(frozen=True)
@@ -77,8 +82,8 @@ def patient_label(patient: Patient) -> str:
 # changes. What patient_trends loaded is kept per (database, patient, window) with the patient's
 # trend_stamp, and reused while the stamp is unchanged and it is at most REUSE_SECONDS old on the caller's
 # clock: the window then ends up to that much before `now`, but nothing newer is left out, because a new
-# check-in, alert, alert status or care change changes the stamp. The access check and the audit event
-# happen on every call all the same.
+# check-in, alert, alert status or care change changes the stamp. The access check happens on every call
+# all the same, and the view is audited once per opening (audit.record_view), reused or not.
 REUSE_SECONDS = 60
 _CACHE_ENTRIES = 64
 
@@ -128,11 +133,11 @@ def clear_trends_cache() -> None:
 def patient_trends(
     session: Session, identity: Identity, patient_id: int, window_days: int, now: dt.datetime
 ) -> PatientTrends:
-    """One patient's symptom trends over the last `window_days`, audited as a view of their record.
-    Raises AccessDenied off the care team.
+    """One patient's symptom trends over the last `window_days`, audited as a view of their record (once
+    per opening: see audit.record_view). Raises AccessDenied off the care team.
 
     A call with the same data as one at most REUSE_SECONDS earlier returns what that call loaded (see
-    REUSE_SECONDS); it is checked and audited like any other."""
+    REUSE_SECONDS); it is checked like any other."""
     if not 1 <= window_days <= MAX_WINDOW_DAYS:
         raise ValueError(f"a trend window runs from 1 to {MAX_WINDOW_DAYS} days, not {window_days}")
     if not may_view_patient(session, identity, patient_id):
@@ -151,7 +156,7 @@ def patient_trends(
         # Kept only once this transaction (and its audit event) commits: a rolled-back one may have read
         # its own writes, which nobody else will ever see.
         event.listen(session, "after_commit", lambda _: _trends_cache.put(key, loaded), once=True)
-    audit.record_by(
+    audit.record_view(
         session,
         identity,
         "patient_viewed",
@@ -190,7 +195,7 @@ def _load_trends(
         until=now,
         bucket=series.bucket,
         checkins=series.checkins,
-        points=series.points,
+        series=series.columns,
         alerts=alerts,
         care_events=events,
     )

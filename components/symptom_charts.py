@@ -4,12 +4,20 @@ care-change markers, and the three scores), and the team heat map of everyone's 
 Severity is always written as well as coloured: the bands carry their words on the chart and in the
 legend, every point's tooltip names its band, and every heat-map cell prints its number.
 
-The chart builders are pure (data in, Altair chart out) so tests can read the Vega-Lite spec without
-running Streamlit; `show_*` only hand the chart to Streamlit.
+The browser is sent numbers, one row per point (or per patient), and the words a reader sees on hover
+(score, severity, date, who completed it) are Vega expressions in the chart's spec, written once here from
+clinical.esas's bands. Formatting them in Python meant nine strings per point and a dataset several times
+the size, for words nobody reads until they hover; see bench/bench_symptoms.py. The spec is a template
+built once per axis format, and the tests render it with the Vega-Lite runtime (vl-convert) to read the
+words back as a screen reader would.
+
+The chart builders are pure (data in, Vega-Lite spec out) so tests can read them without running Streamlit;
+`show_*` only hand the chart to Streamlit.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import functools
 import json
@@ -24,7 +32,7 @@ import streamlit as st
 
 from access.symptom_views import LatestScores, Marker, PatientTrends
 from clinical import esas
-from db.symptom_queries import SCORE_NAMES, SeriesPoint
+from db.symptom_queries import SCORE_NAMES
 
 WINDOW_CHOICES: dict[int, str] = {7: "7 days", 30: "30 days", 90: "90 days", 365: "1 year", 730: "2 years"}
 DEFAULT_WINDOW_DAYS = 30
@@ -58,241 +66,96 @@ SCORE_LABELS = {
     "emotional": "Emotional (0-20)",
 }
 SCORE_MAX = {"total": 90, "physical": 60, "emotional": 20}
+SCORE_SEVERITY = "no bands for scores; see the items above"
 
 _PANEL_WIDTH = 210
 _PANEL_HEIGHT = 120
 _LINE = "#1f2937"
 _EVENT = "#4b5563"
 _ALERT = "#991b1b"
+# Where markers sit in a panel, as a share of its scale's top: alerts on the top edge, care changes below.
+_ALERT_HEIGHT = 1.0
+_EVENT_HEIGHT = 0.94
 
 
-# Indexed by whole score 0-10: looked up thousands of times per chart.
+# --- Vega expressions: the words on hover, computed in the browser from the numbers sent -----------------
+
+
+def _literal(value: object) -> str:
+    """A Python value as a Vega expression literal (JSON's strings, numbers, arrays and objects are)."""
+    return json.dumps(value)
+
+
+# Indexed by whole score 0-10, from clinical.esas: the only definition of the bands.
 _SEVERITY_WORDS = [esas.severity(score).label for score in range(11)]
 _BAND_BY_SCORE = [{s: n for s, n, _, _ in BANDS}[esas.severity(score)] for score in range(11)]
 
 
-def _rounded(value: float) -> int:
-    """A score or a mean as the whole score whose band it reads in (half up: a mean of 3.5 is moderate)."""
-    return min(10, max(0, int(value + 0.5)))
+def _whole(value: str) -> str:
+    """The whole score a value reads as: half up, so a mean of 3.5 is moderate, as clinical.esas rounds."""
+    return f"clamp(floor({value} + 0.5), 0, 10)"
 
 
-def _band_name(value: float) -> str:
-    return _BAND_BY_SCORE[_rounded(value)]
+# Tables the expressions index, as top-level parameters of the spec: written once, not once per panel.
+_PARAMS = [
+    {"name": "severityWords", "value": _SEVERITY_WORDS},
+    {"name": "bandNames", "value": _BAND_BY_SCORE},
+    {"name": "completedByWords", "value": COMPLETED_BY_WORDS},
+]
 
 
-def _severity_word(value: float) -> str:
-    return _SEVERITY_WORDS[_rounded(value)]
+def _severity_of(value: str) -> str:
+    return f"severityWords[{_whole(value)}]"
 
 
-def _when(p: SeriesPoint) -> str:
-    if p.n == 1:
-        return f"{p.first_at:%d %b %Y %H:%M} UTC"
-    if p.first_at.date() == p.last_at.date():
-        return f"{p.first_at:%d %b %Y}"
-    return f"{p.first_at:%d %b %Y} to {p.last_at:%d %b %Y}"
+def _band_of(value: str) -> str:
+    return f"bandNames[{_whole(value)}]"
 
 
-def _number(value: float) -> str:
-    return f"{value:.1f}".removesuffix(".0")
+# d3-format's "~" drops a trailing ".0": 5 -> "5", 5.5 -> "5.5".
+_ITEM_SCORE = (
+    "datum.n == 1 ? format(datum.value, '.1~f')"
+    " : 'mean ' + format(datum.value, '.1~f') + ', max ' + format(datum.top, 'd')"
+)
+_ITEM_SEVERITY = (
+    f"datum.n == 1 ? {_severity_of('datum.value')}"
+    f" : {_severity_of('datum.value')} + ' on average, worst ' + {_severity_of('datum.top')}"
+)
+_TOTAL_SCORE = "datum.n == 1 ? format(datum.value, '.1~f') : 'mean ' + format(datum.value, '.1~f')"
+# A single check-in at its minute; a bucket by its days, as one day or as first to last.
+_WHEN = (
+    "datum.n == 1 ? utcFormat(datum.first, '%d %b %Y %H:%M') + ' UTC'"
+    " : utcFormat(datum.first, '%Y%m%d') == utcFormat(datum.last, '%Y%m%d')"
+    " ? utcFormat(datum.first, '%d %b %Y')"
+    " : utcFormat(datum.first, '%d %b %Y') + ' to ' + utcFormat(datum.last, '%d %b %Y')"
+)
+_COMPLETED_BY = "completedByWords[datum.by] || datum.by"
 
 
-def _iso(at: dt.datetime) -> str:
-    return at.astimezone(dt.UTC).isoformat()
+def _ms(at: dt.datetime) -> float:
+    """Milliseconds since 1970 UTC: how Vega reads a time."""
+    return at.timestamp() * 1000
 
 
-_SINCE = "__window_since__"
-_UNTIL = "__window_until__"
-
-
-def _time_axis(long: bool, field: str = "at") -> alt.X:
-    # The domain holds placeholders: the spec is built once per axis format and the window filled in
-    # per patient (see _fill_window), because building Altair objects costs far more than drawing.
+def _time_axis(long: bool) -> alt.X:
+    # The window is two parameters of the spec, so one template serves every patient and window (see
+    # _trends_spec): building Altair objects costs far more than drawing.
     return alt.X(
-        f"{field}:T",
+        "at:T",
         title=None,
-        scale=alt.Scale(type="utc", domain=[_SINCE, _UNTIL]),
+        scale=alt.Scale(type="utc", domain=[alt.ExprRef(expr="since"), alt.ExprRef(expr="until")]),
         axis=alt.Axis(format="%b %Y" if long else "%d %b", labelAngle=0, tickCount=4, labelOverlap=True),
     )
 
 
-class _Columns:
-    """A dataset built column by column, in blocks of rows that share their fields: the Arrow table for
-    Streamlit is made from the columns directly, and the plain rows (for tests and `*_spec`) only on request.
-    A field a block does not have is missing from its rows (null in the Arrow table)."""
-
-    def __init__(self) -> None:
-        self._blocks: list[tuple[int, dict[str, list[object]]]] = []
-        self._keys: dict[str, None] = {}
-
-    def add(self, length: int, columns: dict[str, list[object]]) -> None:
-        if length:
-            self._blocks.append((length, columns))
-            self._keys.update(dict.fromkeys(columns))
-
-    def columns(self) -> dict[str, list[object]]:
-        out: dict[str, list[object]] = {}
-        for key in self._keys:
-            values: list[object] = []
-            for length, block in self._blocks:
-                values += block.get(key) or [None] * length
-            out[key] = values
-        return out
-
-    def rows(self) -> list[dict[str, object]]:
-        rows: list[dict[str, object]] = []
-        for _, block in self._blocks:
-            keys = list(block)
-            rows += (dict(zip(keys, values, strict=True)) for values in zip(*block.values(), strict=True))
-        return rows
-
-    def table(self) -> pa.Table:
-        return pa.table(self.columns())
-
-
-class _Shared:
-    """The fields every series shares at a point, formatted once per point rather than once per series."""
-
-    def __init__(self, points: Sequence[SeriesPoint]) -> None:
-        self.at = [_iso(p.at) for p in points]
-        self.when = [_when(p) for p in points]
-        self.who = [COMPLETED_BY_WORDS.get(p.completed_by, p.completed_by) for p in points]
-        self.n = [p.n for p in points]
-
-    def pick(self, keep: list[int]) -> dict[str, list[object]]:
-        return {
-            "at": [self.at[i] for i in keep],
-            "When": [self.when[i] for i in keep],
-            "Completed by": [self.who[i] for i in keep],
-            "Check-ins": [self.n[i] for i in keep],
-        }
-
-
-# Score and severity words of a single check-in's whole score, and of a bucket's (rounded mean, maximum).
-_WHOLE_WORDS = [(str(score), _SEVERITY_WORDS[score]) for score in range(11)]
-_MEAN_WORST_WORDS = [
-    [f"{_SEVERITY_WORDS[mean]} on average; worst {_SEVERITY_WORDS[top]}" for top in range(11)]
-    for mean in range(11)
-]
-
-
-def _item_values(
-    points: Sequence[SeriesPoint], key: str
-) -> tuple[list[int], list[object], list[object], list[object]]:
-    """One item's drawn points: their indexes, means, and score and severity in words. The innermost loop
-    of the chart (items x points), so the words come from tables rather than formatting."""
-    keep: list[int] = []
-    values: list[object] = []
-    scores: list[object] = []
-    severities: list[object] = []
-    for i, p in enumerate(points):
-        mean = p.item_mean[key]
-        if mean is None:
-            continue
-        keep.append(i)
-        values.append(mean)
-        rounded = int(mean + 0.5)  # _rounded, inline: scores and means lie within 0-10
-        if not 0 <= rounded <= 10:
-            rounded = _rounded(mean)
-        if p.n > 1:
-            top = p.item_max[key] or 0
-            text = f"{mean:.1f}"
-            scores.append(f"mean {text[:-2] if text.endswith('.0') else text}, max {top}")
-            severities.append(_MEAN_WORST_WORDS[rounded][top if 0 <= top <= 10 else _rounded(top)])
-        elif mean == rounded:
-            score, severity = _WHOLE_WORDS[rounded]
-            scores.append(score)
-            severities.append(severity)
-        else:
-            scores.append(_number(mean))
-            severities.append(_SEVERITY_WORDS[rounded])
-    return keep, values, scores, severities
-
-
-def _markers(
-    data: _Columns, markers: Sequence[Marker], panels: list[str], ys: list[float], layer: str
-) -> None:
-    """Each marker once per panel (panels and ys side by side: the panel each row sits in, at height y)."""
-    if not markers or not panels:
-        return
-    n = len(panels)
-
-    def each(values: list[object]) -> list[object]:
-        return [v for v in values for _ in range(n)]
-
-    data.add(
-        len(markers) * n,
-        {
-            "layer": [layer] * (len(markers) * n),
-            "item": panels * len(markers),
-            "at": each([_iso(m.at) for m in markers]),
-            "marker_y": ys * len(markers),
-            "Marker": each([MARKER_NAMES.get(m.kind, m.kind) for m in markers]),
-            "What": each([m.label if m.status is None else f"{m.label} ({m.status})" for m in markers]),
-            "When": each([f"{m.at:%d %b %Y %H:%M} UTC" for m in markers]),
-        },
-    )
-
-
-def _item_data(trends: PatientTrends, shared: _Shared) -> _Columns:
-    data = _Columns()
-    since, until = _iso(trends.since), _iso(trends.until)
-    labels = [item.label for item in esas.ITEMS]
-    bands = len(labels) * len(BANDS)
-    data.add(
-        bands,
-        {
-            "layer": ["band"] * bands,
-            "item": [label for label in labels for _ in BANDS],
-            "x0": [since] * bands,
-            "x1": [until] * bands,
-            "y0": [low for _ in labels for _, _, low, _ in BANDS],
-            "y1": [high for _ in labels for _, _, _, high in BANDS],
-            "Severity band": BAND_NAMES * len(labels),
-        },
-    )
-    for item in esas.ITEMS:
-        keep, values, scores, severities = _item_values(trends.points, item.key)
-        data.add(
-            len(keep),
-            {
-                "layer": ["value"] * len(keep),
-                "item": [item.label] * len(keep),
-                "value": values,
-                "Symptom": [item.label] * len(keep),
-                "Score": scores,
-                "Severity": severities,
-                **shared.pick(keep),
-            },
-        )
-    _markers(data, trends.care_events, labels, [9.4] * len(labels), "event")
-    for item in esas.ITEMS:
-        _markers(data, [m for m in trends.alerts if m.item == item.key], [item.label], [10.0], "alert")
-    return data
-
-
-def _score_data(trends: PatientTrends, score: str, shared: _Shared) -> _Columns:
-    data = _Columns()
-    keep = [i for i, p in enumerate(trends.points) if p.score_mean[score] is not None]
-    means = [trends.points[i].score_mean[score] for i in keep]
-    data.add(
-        len(keep),
-        {
-            "layer": ["value"] * len(keep),
-            "value": list(means),
-            "Symptom": [SCORE_LABELS[score]] * len(keep),
-            "Score": [
-                _number(m) if trends.points[i].n == 1 else f"mean {_number(m)}"  # type: ignore[arg-type]
-                for i, m in zip(keep, means, strict=True)
-            ],
-            "Severity": ["no bands for scores; see the items above"] * len(keep),
-            **shared.pick(keep),
-        },
-    )
-    top = SCORE_MAX[score]
-    _markers(data, trends.care_events, [score], [top * 0.94], "event")
-    _markers(data, [m for m in trends.alerts if m.item is None], [score], [top], "alert")
-    return data
-
+# --- The trend view's template ----------------------------------------------------------------------------
+#
+# One dataset, "rows": a row per point (kind "point": when, how many check-ins, who, each item's mean and
+# maximum, each score's mean) and a row per marker (kind "alert", "plan_change" or "medication_change").
+# The nine item panels are one faceted view: the browser folds each row into one per item, so a point
+# lands in every panel its items were answered for, a care change in every panel, and an alert in its own
+# item's. Written once rather than nine times, the spec stays small; Streamlit serialises and re-reads it
+# on every draw.
 
 _VALUE_TOOLTIP = [
     alt.Tooltip("Symptom:N"),
@@ -300,22 +163,66 @@ _VALUE_TOOLTIP = [
     alt.Tooltip("Severity:N"),
     alt.Tooltip("When:N"),
     alt.Tooltip("Completed by:N"),
-    alt.Tooltip("Check-ins:Q", title="n check-ins"),
+    alt.Tooltip("n:Q", title="n check-ins"),
 ]
 _MARKER_TOOLTIP = [alt.Tooltip("Marker:N"), alt.Tooltip("What:N"), alt.Tooltip("When:N")]
+_ITEM_MAX = {key: f"{key}_max" for key in esas.ITEM_KEYS}
 
 
-def _marker_layers(long: bool, base: alt.Chart) -> list[alt.Chart]:
+def _bands() -> alt.LayerChart:
+    """The four severity bands across the panel's whole width, each with its word at the right edge."""
+    rows = [{"Severity band": name, "y0": low, "y1": high} for _, name, low, high in BANDS]
+    y = alt.Y("y0:Q", title="Score (0-10)", scale=alt.Scale(domain=[0, 10], nice=False))
+    fills = (
+        alt.Chart()
+        .mark_rect(opacity=0.8)
+        .encode(  # no x: a rect without one spans the panel
+            y=y,
+            y2="y1:Q",
+            fill=alt.Fill(
+                "Severity band:N",
+                scale=alt.Scale(domain=BAND_NAMES, range=_BAND_FILLS),
+                legend=alt.Legend(title="Severity band", orient="bottom"),
+            ),
+            tooltip=[alt.Tooltip("Severity band:N")],
+        )
+    )
+    words = (
+        alt.Chart()
+        .transform_filter("datum.y1 - datum.y0 > 1")
+        .transform_calculate(mid="(datum.y0 + datum.y1) / 2", word="split(datum['Severity band'], ' ')[0]")
+        .mark_text(align="right", dx=-3, fontSize=9, color="#6b7280")
+        .encode(x=alt.value(_PANEL_WIDTH), y=alt.Y("mid:Q"), text="word:N")
+    )
+    return alt.layer(fills, words, data=alt.InlineData(values=rows))
+
+
+def _series(long: bool, y: alt.Y, value: str, **words: str) -> alt.LayerChart:
+    """A line with hoverable points through the point rows where `value` (an expression) has a value: a
+    blank item is not drawn as 0. `words` are the tooltip's calculated fields."""
+    line = alt.Chart().mark_line(color=_LINE, strokeWidth=1.5).encode(y=y)
+    points = alt.Chart().mark_point(filled=True, color=_LINE, size=18).encode(y=y, tooltip=_VALUE_TOOLTIP)
+    return (
+        alt.layer(line, points)
+        .encode(x=_time_axis(long))
+        .transform_calculate(value=value)
+        .transform_filter("datum.kind == 'point' && isValid(datum.value)")
+        .transform_calculate(When=_WHEN, **{"Completed by": _COMPLETED_BY}, **words)
+    )
+
+
+def _markers(long: bool, mine: str, top: float) -> alt.LayerChart:
+    """Care changes (a rule and a point) on every panel, and the alerts for which `mine` holds."""
     rules = (
-        base.transform_filter("datum.layer == 'event'")
+        alt.Chart()
+        .transform_filter("datum.kind != 'alert'")
         .mark_rule(color=_EVENT, strokeDash=[4, 3])
-        .encode(x=_time_axis(long), tooltip=_MARKER_TOOLTIP)
+        .encode(tooltip=_MARKER_TOOLTIP)
     )
     points = (
-        base.transform_filter("datum.layer == 'event' || datum.layer == 'alert'")
+        alt.Chart()
         .mark_point(filled=True, size=70, opacity=1)
         .encode(
-            x=_time_axis(long),
             y=alt.Y("marker_y:Q"),
             shape=alt.Shape(
                 "Marker:N",
@@ -330,117 +237,168 @@ def _marker_layers(long: bool, base: alt.Chart) -> list[alt.Chart]:
             tooltip=_MARKER_TOOLTIP,
         )
     )
-    return [rules, points]
+    return (
+        alt.layer(rules, points)
+        .encode(x=_time_axis(long))
+        .transform_filter(f"datum.kind != 'point' && (datum.kind != 'alert' || {mine})")
+        .transform_calculate(
+            marker_y=f"datum.kind == 'alert' ? {top * _ALERT_HEIGHT:g} : {top * _EVENT_HEIGHT:g}"
+        )
+    )
 
 
 def _item_grid(long: bool) -> alt.FacetChart:
-    base = alt.Chart()
-    y = alt.Y("y0:Q", title="Score (0-10)", scale=alt.Scale(domain=[0, 10], nice=False))
-    bands = (
-        base.transform_filter("datum.layer == 'band'")
-        .mark_rect(opacity=0.8)
-        .encode(
-            x=_time_axis(long, "x0"),
-            x2="x1:T",
-            y=y,
-            y2="y1:Q",
-            fill=alt.Fill(
-                "Severity band:N",
-                scale=alt.Scale(domain=BAND_NAMES, range=_BAND_FILLS),
-                legend=alt.Legend(title="Severity band", orient="bottom"),
+    """The nine items, 3 x 3 in form order: each panel the rows folded to its item (`key`)."""
+    y = alt.Y("value:Q", title="Score (0-10)", scale=alt.Scale(domain=[0, 10], nice=False))
+    words = {"Score": _ITEM_SCORE, "Severity": _ITEM_SEVERITY}
+    series = _series(long, y, "datum[datum.key]", top=f"datum[datum.key + {_literal('_max')}]", **words)
+    panel = alt.layer(_bands(), series, _markers(long, "datum.item == datum.key", 10)).properties(
+        width=_PANEL_WIDTH, height=_PANEL_HEIGHT
+    )
+    return (
+        panel.facet(
+            facet=alt.Facet(
+                "Symptom:N",
+                sort=[i.label for i in esas.ITEMS],
+                title=None,
+                header=alt.Header(labelFontSize=13, labelFontWeight="bold"),
             ),
-            tooltip=[alt.Tooltip("Severity band:N")],
+            columns=3,
+            data=alt.NamedData("rows"),
         )
-    )
-    band_words = (
-        base.transform_filter("datum.layer == 'band' && datum.y1 - datum.y0 > 1")
-        .transform_calculate(mid="(datum.y0 + datum.y1) / 2", word="split(datum['Severity band'], ' ')[0]")
-        .mark_text(align="right", dx=-3, fontSize=9, color="#6b7280")
-        .encode(x=_time_axis(long, "x1"), y=alt.Y("mid:Q"), text="word:N")
-    )
-    line = (
-        base.transform_filter("datum.layer == 'value'")
-        .mark_line(color=_LINE, strokeWidth=1.5)
-        .encode(x=_time_axis(long), y=alt.Y("value:Q"))
-    )
-    points = (
-        base.transform_filter("datum.layer == 'value'")
-        .mark_point(filled=True, color=_LINE, size=18)
-        .encode(x=_time_axis(long), y=alt.Y("value:Q"), tooltip=_VALUE_TOOLTIP)
-    )
-    layered = alt.layer(
-        bands, band_words, line, points, *_marker_layers(long, base), data=alt.NamedData("items")
-    )
-    return layered.properties(width=_PANEL_WIDTH, height=_PANEL_HEIGHT).facet(
-        facet=alt.Facet("item:N", sort=[i.label for i in esas.ITEMS], title=None),
-        columns=3,
+        .transform_fold(list(esas.ITEM_KEYS), as_=["key", "unused"])
+        .transform_calculate(Symptom=f"{_literal(esas.ITEM_LABELS)}[datum.key]")
     )
 
 
-def _score_panels(long: bool) -> alt.HConcatChart:
-    panels = []
-    for score in SCORE_NAMES:
-        base = alt.Chart()
-        value_y = alt.Y("value:Q", title=SCORE_LABELS[score], scale=alt.Scale(domain=[0, SCORE_MAX[score]]))
-        line = (
-            base.transform_filter("datum.layer == 'value'")
-            .mark_line(color=_LINE, strokeWidth=1.5)
-            .encode(x=_time_axis(long), y=value_y)
-        )
-        points = (
-            base.transform_filter("datum.layer == 'value'")
-            .mark_point(filled=True, color=_LINE, size=18)
-            .encode(x=_time_axis(long), y=value_y, tooltip=_VALUE_TOOLTIP)
-        )
-        panels.append(
-            alt.layer(
-                line, points, *_marker_layers(long, base), data=alt.NamedData(f"score_{score}")
-            ).properties(width=_PANEL_WIDTH, height=_PANEL_HEIGHT)
-        )
-    return alt.hconcat(*panels)
+def _score_panel(long: bool, score: str) -> alt.LayerChart:
+    top = SCORE_MAX[score]
+    y = alt.Y("value:Q", title=SCORE_LABELS[score], scale=alt.Scale(domain=[0, top]))
+    words = {
+        "Symptom": _literal(SCORE_LABELS[score]),
+        "Score": _TOTAL_SCORE,
+        "Severity": _literal(SCORE_SEVERITY),
+    }
+    series = _series(long, y, f"datum.{score}", **words)
+    # Alerts about no single item (the total, a missed check-in) belong with the scores.
+    markers = _markers(long, "datum.item == ''", top)
+    return alt.layer(series, markers, data=alt.NamedData("rows")).properties(
+        width=_PANEL_WIDTH, height=_PANEL_HEIGHT
+    )
 
 
 @functools.lru_cache(maxsize=2)
-def _trends_template(long: bool) -> str:
-    """The trend view's Vega-Lite spec without its data, as JSON text: validated once, reused for every
-    patient and window."""
-    chart = alt.vconcat(_item_grid(long), _score_panels(long)).resolve_scale(
-        shape="shared", color="independent"
-    )
-    return json.dumps(chart.to_dict())
+def _trends_template(long: bool) -> dict[str, Any]:
+    """The trend view's Vega-Lite spec without its data and window: validated once, shared by every
+    patient and window, and never changed (callers copy its top level and set their own parameters and
+    datasets there). The nine items in a 3 x 3 grid, the three scores below."""
+    scores = alt.hconcat(*(_score_panel(long, score) for score in SCORE_NAMES))
+    chart = alt.vconcat(_item_grid(long), scores).resolve_scale(shape="shared", color="independent")
+    return _declared(chart.to_dict(), "since", "until")
+
+
+def _declared(spec: dict[str, Any], *names: str) -> dict[str, Any]:
+    """The spec with the expression tables declared, and placeholders for `names` (set per chart)."""
+    spec["params"] = [*_PARAMS, *({"name": name, "value": None} for name in names)]
+    return spec
 
 
 def _is_long(trends: PatientTrends) -> bool:
     return trends.until - trends.since > dt.timedelta(days=120)
 
 
-def _trends_spec(trends: PatientTrends) -> tuple[dict[str, Any], dict[str, _Columns]]:
-    """The template with this window filled in, and the datasets it names."""
-    text = (
-        _trends_template(_is_long(trends))
-        .replace(json.dumps(_SINCE), json.dumps(_iso(trends.since)))
-        .replace(json.dumps(_UNTIL), json.dumps(_iso(trends.until)))
-    )
-    shared = _Shared(trends.points)
-    datasets = {"items": _item_data(trends, shared)} | {
-        f"score_{score}": _score_data(trends, score, shared) for score in SCORE_NAMES
+# --- The trend view's data ---------------------------------------------------------------------------------
+
+
+def _rows_columns(trends: PatientTrends) -> dict[str, pa.Array]:
+    """The "rows" dataset, column by column: the points, then the markers (each column null where it does
+    not apply). Markers are few enough to be worded here; the points' words are left to the browser."""
+    series = trends.series
+    markers: Sequence[Marker] = (*trends.alerts, *trends.care_events)
+    points, blank = len(series), [None] * len(markers)
+    first = [_ms(at) for at in series.first_at]
+    last = [_ms(at) for at in series.last_at]
+    columns: dict[str, pa.Array] = {
+        "kind": pa.array(["point"] * points + [m.kind for m in markers], pa.string()),
+        # Where a row sits: a point in the middle of its check-ins (SeriesPoint.at), a marker at its time.
+        "at": pa.array(
+            [(a + b) / 2 for a, b in zip(first, last, strict=True)] + [_ms(m.at) for m in markers],
+            pa.float64(),
+        ),
+        "first": pa.array(first + blank, pa.float64()),
+        "last": pa.array(last + blank, pa.float64()),
+        "n": pa.array([*series.n, *blank], pa.int32()),
+        "by": pa.array([*series.completed_by, *blank], pa.string()),
     }
-    return json.loads(text), datasets
+    for key in esas.ITEM_KEYS:
+        columns[key] = pa.array([*series.item_mean[key], *blank], pa.float64())
+        columns[_ITEM_MAX[key]] = pa.array([*series.item_max[key], *blank], pa.int32())
+    for score in SCORE_NAMES:
+        columns[score] = pa.array([*series.score_mean[score], *blank], pa.float64())
+    before = [None] * points
+    columns |= {
+        # "" for an alert about no single item, so a filter can compare it with a string.
+        "item": pa.array(before + [m.item or "" for m in markers], pa.string()),
+        "Marker": pa.array(before + [MARKER_NAMES.get(m.kind, m.kind) for m in markers], pa.string()),
+        "What": pa.array(
+            before + [m.label if m.status is None else f"{m.label} ({m.status})" for m in markers],
+            pa.string(),
+        ),
+        "When": pa.array(before + [f"{m.at:%d %b %Y %H:%M} UTC" for m in markers], pa.string()),
+    }
+    return columns
+
+
+def _trends_spec(trends: PatientTrends) -> tuple[dict[str, Any], dict[str, pa.Table]]:
+    """The template with this window set, and the dataset it names."""
+    spec = _with_params(_trends_template(_is_long(trends)), since=_ms(trends.since), until=_ms(trends.until))
+    return spec, {"rows": pa.table(_rows_columns(trends))}
+
+
+def _with_params(template: dict[str, Any], **values: object) -> dict[str, Any]:
+    """A copy of the template's top level with these parameters' values."""
+    spec = dict(template)
+    spec["params"] = [
+        {"name": p["name"], "value": values[p["name"]]} if p["name"] in values else p for p in spec["params"]
+    ]
+    return spec
+
+
+def _with_data(spec: dict[str, Any], datasets: dict[str, Any]) -> dict[str, Any]:
+    # The template's own datasets (Altair moves inline values there: the severity bands) stay beside
+    # this chart's.
+    spec["datasets"] = {**spec.get("datasets", {}), **datasets}
+    return spec
 
 
 def patient_trends_spec(trends: PatientTrends) -> dict[str, Any]:
     """The trend view as a Vega-Lite spec with its data inline under `datasets` (plain JSON values)."""
     spec, datasets = _trends_spec(trends)
-    spec["datasets"] = {name: data.rows() for name, data in datasets.items()}
-    return spec
+    # A deep copy: the caller may change it, and its nested levels are the shared template's.
+    return _with_data(copy.deepcopy(spec), {name: table.to_pylist() for name, table in datasets.items()})
 
 
 def patient_trends_arrow_spec(trends: PatientTrends) -> dict[str, Any]:
-    """The same spec with its datasets as Arrow tables, built from the columns: what Streamlit is given
-    (it would otherwise convert plain rows through pandas)."""
+    """The same spec with its datasets as Arrow IPC bytes: what Streamlit is given. It sends bytes as they
+    are (it would otherwise serialise a table on every draw, and convert plain rows through pandas)."""
     spec, datasets = _trends_spec(trends)
-    spec["datasets"] = {name: data.table() for name, data in datasets.items()}
-    return spec
+    static = _static_arrow(_is_long(trends))
+    return _with_data(spec, static | {name: _ipc(table) for name, table in datasets.items()})
+
+
+def _ipc(table: pa.Table) -> bytes:
+    """A table as Arrow IPC stream bytes, the form Streamlit's Vega-Lite element carries datasets in."""
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+@functools.lru_cache(maxsize=2)
+def _static_arrow(long: bool) -> dict[str, bytes]:
+    """The template's own datasets (the severity bands), serialised once."""
+    template = _trends_template(long)
+    return {name: _ipc(pa.Table.from_pylist(rows)) for name, rows in template.get("datasets", {}).items()}
 
 
 class _BuiltSpecs:
@@ -497,7 +455,7 @@ def describe_points(trends: PatientTrends) -> str:
 
 def show_patient_trends(trends: PatientTrends, *, key: str) -> None:
     """Draw one patient's trends (items, scores, markers). Shows a plain sentence when there is nothing."""
-    if not trends.points:
+    if not len(trends.series):
         st.info(
             f"No symptom check-ins in the last {WINDOW_CHOICES.get(trends.window_days, trends.window_days)}."
         )
@@ -519,42 +477,42 @@ def window_selector(*, key: str, default: int = DEFAULT_WINDOW_DAYS) -> int:
     )
 
 
-_HEAT_CELL_WORDS = [(str(score), esas.severity(score).label, _BAND_BY_SCORE[score]) for score in range(11)]
+# --- The team heat map -------------------------------------------------------------------------------------
 
 
-def _heat_data(rows: Sequence[LatestScores]) -> _Columns:
-    """One cell per patient and item, patients in the order given."""
-    data = _Columns()
-    items = len(esas.ITEMS)
-    for order, r in enumerate(rows):
+def _heat_columns(rows: Sequence[LatestScores]) -> dict[str, pa.Array]:
+    """One row per patient, in the order given: the row's label (name, MRN and the check-in's date), when
+    and by whom it was completed, and the nine scores. The spec folds them into cells."""
+    labels, whens = [], []
+    for r in rows:
         if r.assessed_at is None:
-            row_label, when = f"{r.patient_label} · no check-ins yet", "never"
+            labels.append(f"{r.patient_label} · no check-ins yet")
+            whens.append("never")
         else:
-            row_label = f"{r.patient_label} · {r.assessed_at:%d %b %Y}"
-            when = f"{r.assessed_at:%d %b %Y %H:%M} UTC"
-        who = COMPLETED_BY_WORDS.get(r.completed_by or "", "nobody yet")
-        scores = [r.scores.get(item.key) for item in esas.ITEMS]
-        words = [("–", NOT_ANSWERED, NOT_ANSWERED) if v is None else _HEAT_CELL_WORDS[v] for v in scores]
-        data.add(
-            items,
-            {
-                "order": [order] * items,
-                "Patient": [row_label] * items,
-                "Symptom": [item.label for item in esas.ITEMS],
-                "Score": scores,  # type: ignore[dict-item]
-                "text": [w[0] for w in words],
-                "Severity": [w[1] for w in words],
-                "band": [w[2] for w in words],
-                "Latest check-in": [when] * items,
-                "Completed by": [who] * items,
-            },
-        )
-    return data
+            labels.append(f"{r.patient_label} · {r.assessed_at:%d %b %Y}")
+            whens.append(f"{r.assessed_at:%d %b %Y %H:%M} UTC")
+    columns: dict[str, pa.Array] = {
+        "order": pa.array(range(len(rows)), pa.int32()),
+        "Patient": pa.array(labels, pa.string()),
+        "Latest check-in": pa.array(whens, pa.string()),
+        "by": pa.array([r.completed_by or "" for r in rows], pa.string()),
+    }
+    for key in esas.ITEM_KEYS:
+        columns[key] = pa.array([r.scores.get(key) for r in rows], pa.int32())
+    return columns
 
 
 @functools.lru_cache(maxsize=1)
-def _heatmap_template() -> str:
-    base = alt.Chart(alt.NamedData("cells")).encode(
+def _heatmap_template() -> dict[str, Any]:
+    """The heat map's spec without its data, shared and never changed, like _trends_template."""
+    cell_words = {
+        "Symptom": f"{_literal(esas.ITEM_LABELS)}[datum.key]",
+        "text": "isValid(datum.Score) ? format(datum.Score, 'd') : '–'",
+        "Severity": f"isValid(datum.Score) ? {_severity_of('datum.Score')} : {_literal(NOT_ANSWERED)}",
+        "band": f"isValid(datum.Score) ? {_band_of('datum.Score')} : {_literal(NOT_ANSWERED)}",
+        "Completed by": "completedByWords[datum.by] || 'nobody yet'",
+    }
+    base = alt.Chart().encode(
         y=alt.Y(
             "Patient:N",
             sort=alt.EncodingSortField("order", order="ascending"),
@@ -585,22 +543,24 @@ def _heatmap_template() -> str:
         tooltip=tooltip,
     )
     numbers = base.mark_text(fontSize=13, color="#111827").encode(text="text:N", tooltip=tooltip)
-    chart = alt.layer(cells, numbers).properties(width=alt.Step(46), height=alt.Step(26))
-    return json.dumps(chart.to_dict())
+    chart = (
+        alt.layer(cells, numbers, data=alt.NamedData("patients"))
+        .transform_fold(list(esas.ITEM_KEYS), as_=["key", "Score"])
+        .transform_calculate(**cell_words)
+        .properties(width=alt.Step(46), height=alt.Step(26))
+    )
+    return _declared(chart.to_dict())
 
 
 def team_heatmap_spec(rows: Sequence[LatestScores]) -> dict[str, Any]:
-    """The heat map as a Vega-Lite spec with its cells inline under `datasets`."""
-    spec: dict[str, Any] = json.loads(_heatmap_template())
-    spec["datasets"] = {"cells": _heat_data(rows).rows()}
-    return spec
+    """The heat map as a Vega-Lite spec with its patients inline under `datasets`."""
+    spec = copy.deepcopy(_heatmap_template())
+    return _with_data(spec, {"patients": pa.table(_heat_columns(rows)).to_pylist()})
 
 
 def team_heatmap_arrow_spec(rows: Sequence[LatestScores]) -> dict[str, Any]:
-    """The same spec with its cells as an Arrow table, for Streamlit."""
-    spec: dict[str, Any] = json.loads(_heatmap_template())
-    spec["datasets"] = {"cells": _heat_data(rows).table()}
-    return spec
+    """The same spec with its patients as Arrow IPC bytes, for Streamlit."""
+    return _with_data(dict(_heatmap_template()), {"patients": _ipc(pa.table(_heat_columns(rows)))})
 
 
 def team_heatmap_chart(rows: Sequence[LatestScores]) -> alt.TopLevelMixin:

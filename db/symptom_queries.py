@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,13 +88,62 @@ class SeriesPoint:
 
 
 @dataclass(frozen=True)
+class SeriesColumns:
+    """Every point of a window column by column, as a chart sends them: entry i of each column is point i
+    (see SeriesPoint for what each means). Built straight from the query's rows, with no object per point;
+    `points` gives the same points one by one, for readers that want them so."""
+
+    first_at: tuple[dt.datetime, ...]
+    last_at: tuple[dt.datetime, ...]
+    n: tuple[int, ...]
+    completed_by: tuple[str, ...]
+    item_mean: Mapping[str, tuple[float | None, ...]]
+    item_max: Mapping[str, tuple[int | None, ...]]
+    score_mean: Mapping[str, tuple[float | None, ...]]
+
+    def __len__(self) -> int:
+        return len(self.n)
+
+    @functools.cached_property
+    def points(self) -> tuple[SeriesPoint, ...]:
+        return tuple(
+            SeriesPoint(
+                first_at=self.first_at[i],
+                last_at=self.last_at[i],
+                n=self.n[i],
+                item_mean={c: self.item_mean[c][i] for c in ESAS_ITEM_COLUMNS},
+                item_max={c: self.item_max[c][i] for c in ESAS_ITEM_COLUMNS},
+                score_mean={s: self.score_mean[s][i] for s in SCORE_NAMES},
+                completed_by=self.completed_by[i],
+            )
+            for i in range(len(self))
+        )
+
+    @classmethod
+    def from_points(cls, points: Sequence[SeriesPoint]) -> SeriesColumns:
+        return cls(
+            first_at=tuple(p.first_at for p in points),
+            last_at=tuple(p.last_at for p in points),
+            n=tuple(p.n for p in points),
+            completed_by=tuple(p.completed_by for p in points),
+            item_mean={c: tuple(p.item_mean[c] for p in points) for c in ESAS_ITEM_COLUMNS},
+            item_max={c: tuple(p.item_max[c] for p in points) for c in ESAS_ITEM_COLUMNS},
+            score_mean={s: tuple(p.score_mean[s] for p in points) for s in SCORE_NAMES},
+        )
+
+
+@dataclass(frozen=True)
 class ItemSeries:
     since: dt.datetime
     until: dt.datetime
     # None: every check-in is its own point. Otherwise the width of each time bucket.
     bucket: dt.timedelta | None
     checkins: int
-    points: tuple[SeriesPoint, ...]
+    columns: SeriesColumns
+
+    @property
+    def points(self) -> tuple[SeriesPoint, ...]:
+        return self.columns.points
 
 
 def _sum(columns: Sequence[str]) -> ColumnElement[int]:
@@ -155,18 +204,18 @@ def item_series(
     if until - since <= per_series * DAY:
         rows = session.execute(_raw_statement(), window).all()
         if len(rows) <= per_series:
-            return ItemSeries(since, until, None, len(rows), tuple(_raw_point(row) for row in rows))
+            return ItemSeries(since, until, None, len(rows), _raw_columns(rows))
     # More check-ins than fit (or a window too long to expect otherwise): the bucket depends on the window.
     bucket = choose_bucket(until - since, per_series + 1, per_series)
     assert bucket is not None
     dialect = session.get_bind().dialect.name
     params = window | {"since_epoch": int(since.timestamp()), "bucket_seconds": int(bucket.total_seconds())}
-    points = tuple(_bucket_point(row) for row in session.execute(_bucket_statement(dialect), params))
-    checkins = sum(p.n for p in points)
+    columns = _bucket_columns(session.execute(_bucket_statement(dialect), params).all())
+    checkins = sum(columns.n)
     if checkins <= per_series:
         rows = session.execute(_raw_statement(), window).all()
-        return ItemSeries(since, until, None, len(rows), tuple(_raw_point(row) for row in rows))
-    return ItemSeries(since, until, bucket, checkins, points)
+        return ItemSeries(since, until, None, len(rows), _raw_columns(rows))
+    return ItemSeries(since, until, bucket, checkins, columns)
 
 
 # The statements are built once and reused with new parameters: building a 40-column SELECT costs more
@@ -232,46 +281,50 @@ def _mean(dialect: str, column: ColumnElement[Any]) -> ColumnElement[Any]:
     return func.avg(column)
 
 
-def _number(value: object) -> float | None:
-    return None if value is None else float(value)  # type: ignore[arg-type]
+def _floats(values: Sequence[object]) -> tuple[float | None, ...]:
+    return tuple(None if v is None else float(v) for v in values)  # type: ignore[arg-type]
 
 
-def _raw_point(row: Sequence[object]) -> SeriesPoint:
-    at, completed_by = row[0], row[1]
-    values = row[2 : 2 + len(ESAS_ITEM_COLUMNS)]
-    score_values = row[2 + len(ESAS_ITEM_COLUMNS) :]
-    assert isinstance(at, dt.datetime) and isinstance(completed_by, CompletedBy)
-    return SeriesPoint(
-        first_at=at,
-        last_at=at,
-        n=1,
-        item_mean={c: _number(v) for c, v in zip(ESAS_ITEM_COLUMNS, values, strict=True)},
-        item_max={c: v for c, v in zip(ESAS_ITEM_COLUMNS, values, strict=True)},  # type: ignore[misc]
-        score_mean={s: _number(v) for s, v in zip(SCORE_NAMES, score_values, strict=True)},
-        completed_by=completed_by.value,
+def _ints(values: Sequence[object]) -> tuple[int | None, ...]:
+    return tuple(None if v is None else int(v) for v in values)  # type: ignore[call-overload]
+
+
+def _raw_columns(rows: Sequence[Sequence[object]]) -> SeriesColumns:
+    """Check-ins one by one (_raw_statement's rows): each is its own mean and maximum."""
+    columns = list(zip(*rows, strict=True)) or [()] * (2 + SERIES_PER_POINT)
+    at, who = columns[0], columns[1]
+    items = columns[2 : 2 + len(ESAS_ITEM_COLUMNS)]
+    scores = columns[2 + len(ESAS_ITEM_COLUMNS) :]
+    return SeriesColumns(
+        first_at=tuple(at),  # type: ignore[arg-type]
+        last_at=tuple(at),  # type: ignore[arg-type]
+        n=(1,) * len(at),
+        completed_by=tuple(w.value for w in who),  # type: ignore[attr-defined]
+        item_mean={c: _floats(v) for c, v in zip(ESAS_ITEM_COLUMNS, items, strict=True)},
+        item_max={c: _ints(v) for c, v in zip(ESAS_ITEM_COLUMNS, items, strict=True)},
+        score_mean={s: _floats(v) for s, v in zip(SCORE_NAMES, scores, strict=True)},
     )
 
 
-def _bucket_point(row: Sequence[object]) -> SeriesPoint:
-    _, first, last, n, least, most = row[:6]
-    rest = row[6:]
-    item_mean: dict[str, float | None] = {}
-    item_max: dict[str, int | None] = {}
-    for i, c in enumerate(ESAS_ITEM_COLUMNS):
-        item_mean[c] = _number(rest[2 * i])
-        top = rest[2 * i + 1]
-        item_max[c] = None if top is None else int(top)  # type: ignore[call-overload]
-    score_values = rest[2 * len(ESAS_ITEM_COLUMNS) :]
-    assert isinstance(first, dt.datetime) and isinstance(last, dt.datetime)
-    who = least.value if least == most and isinstance(least, CompletedBy) else MIXED
-    return SeriesPoint(
-        first_at=first,
-        last_at=last,
-        n=int(n),  # type: ignore[call-overload]
-        item_mean=item_mean,
-        item_max=item_max,
-        score_mean={s: _number(v) for s, v in zip(SCORE_NAMES, score_values, strict=True)},
-        completed_by=who,
+def _bucket_columns(rows: Sequence[Sequence[object]]) -> SeriesColumns:
+    """Buckets (_bucket_statement's rows): bucket, first, last, count, least and most completed_by, then
+    each item's mean and maximum, then the scores' means."""
+    width = 6 + 2 * len(ESAS_ITEM_COLUMNS) + len(SCORE_NAMES)
+    columns = list(zip(*rows, strict=True)) or [()] * width
+    first, last, n, least, most = columns[1:6]
+    items = columns[6 : 6 + 2 * len(ESAS_ITEM_COLUMNS)]
+    scores = columns[6 + 2 * len(ESAS_ITEM_COLUMNS) :]
+    return SeriesColumns(
+        first_at=tuple(first),  # type: ignore[arg-type]
+        last_at=tuple(last),  # type: ignore[arg-type]
+        n=tuple(int(k) for k in n),  # type: ignore[call-overload]
+        completed_by=tuple(
+            a.value if a == b and isinstance(a, CompletedBy) else MIXED
+            for a, b in zip(least, most, strict=True)
+        ),
+        item_mean={c: _floats(items[2 * i]) for i, c in enumerate(ESAS_ITEM_COLUMNS)},
+        item_max={c: _ints(items[2 * i + 1]) for i, c in enumerate(ESAS_ITEM_COLUMNS)},
+        score_mean={s: _floats(v) for s, v in zip(SCORE_NAMES, scores, strict=True)},
     )
 
 

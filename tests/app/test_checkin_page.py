@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
 from access.roles import Role
-from clinical.esas import ITEM_KEYS
+from clinical.esas import ITEM_KEYS, ITEMS, OTHER_PROBLEM
 from components.checkin_form import FAMILY_TOLD, THANK_YOU
 from db.engine import transaction
 from db.models import (
@@ -114,6 +114,24 @@ def test_family_checkin_step_by_step_reaches_the_physicians_home(app, engine, fa
     assert "Pain 8/10 (severe)" in text and "Benedikt Marrowstone" in text, (
         "the severe pain alert should be on the physician's Home"
     )
+
+
+def test_each_question_has_its_own_buttons_and_one_tap_moves_on_exactly_once(app, family_of_ben):
+    """A tap can only be read as an answer to the question it was drawn for: no key is shared between two
+    screens (so a new screen's button is never taken for the old one's), and the answer is applied by the
+    button's own callback, so one tap moves on one question, never zero or two."""
+    at = _start(_checkin_page(app, "family"), CompletedBy.FAMILY)
+    earlier: set[str] = set()
+    for item in ITEMS:
+        assert [s.value for s in at.subheader] == [item.label]
+        keys = {b.key for b in at.button if b.key and b.key.startswith("checkin.")}
+        assert {f"checkin.{item.key}.{value}" for value in range(11)} <= keys
+        assert not keys & earlier, f"{item.label} reuses a key of an earlier screen"
+        earlier |= keys
+        at = _click(at, f"checkin.{item.key}.2")
+        assert not at.exception
+        assert at.session_state["checkin.state"]["answers"][item.key] == 2
+    assert [s.value for s in at.subheader] == [OTHER_PROBLEM.label]
 
 
 def test_all_skipped_is_refused_plainly_and_saves_nothing(app, engine, family_of_ben):

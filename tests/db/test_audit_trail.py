@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import json
 import subprocess
 import sys
 
@@ -10,6 +13,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from access import audit
+from access.accounts import Identity
+from access.roles import Role
 from db.engine import PROJECT_ROOT, transaction
 from tests.factories import NOW
 
@@ -108,3 +113,55 @@ def test_chain_links_each_row_to_the_previous(engine):
         rows = conn.execute(text("SELECT prev_hash, hash FROM audit_events ORDER BY id")).all()
     assert rows[0].prev_hash == audit.GENESIS_HASH
     assert rows[1].prev_hash == rows[0].hash and rows[2].prev_hash == rows[1].hash
+
+
+def _views_recorded(engine) -> list[tuple[str, dict]]:
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT actor_name, details FROM audit_events ORDER BY id")).all()
+    return [(name, details if isinstance(details, dict) else json.loads(details)) for name, details in rows]
+
+
+def _view(engine, identity, window: int, now) -> bool:
+    with transaction(engine) as s:
+        return audit.record_view(
+            s,
+            identity,
+            "patient_viewed",
+            patient_id=None,
+            target_type="patient",
+            target_id=7,
+            details={"view": "symptom_trends", "window_days": window},
+            now=now,
+        )
+
+
+def test_a_view_is_recorded_once_per_opening_not_once_per_rerun(engine):
+    nurse = Identity(1, "nurse", "Test Nurse", Role.NURSE, "password")
+    assert _view(engine, nurse, 30, NOW) is True
+    rerun = NOW + dt.timedelta(seconds=audit.VIEW_REPEAT_SECONDS - 1)
+    assert _view(engine, nurse, 30, rerun) is False, "a rerun of the same screen wrote another row"
+    assert len(_views_recorded(engine)) == 1
+    assert _view(engine, nurse, 90, rerun) is True, "another window is another view"
+    assert _view(engine, dataclasses.replace(nurse, sign_in_id="new"), 30, rerun) is True, (
+        "a new sign-in (or another browser) is another view"
+    )
+    physician = Identity(2, "physician", "Test Physician", Role.PHYSICIAN, "password")
+    assert _view(engine, physician, 30, rerun) is True, "another person is another view"
+    later = NOW + dt.timedelta(seconds=audit.VIEW_REPEAT_SECONDS)
+    assert _view(engine, nurse, 30, later) is True, "a screen left open must show in the trail again"
+    assert [name for name, _ in _views_recorded(engine)] == ["nurse", "nurse", "nurse", "physician", "nurse"]
+
+
+def test_a_view_whose_transaction_rolled_back_is_recorded_next_time(engine):
+    nurse = Identity(1, "nurse", "Test Nurse", Role.NURSE, "password")
+
+    class Refused(Exception):
+        pass
+
+    with pytest.raises(Refused), transaction(engine) as s:
+        audit.record_view(s, nurse, "patient_viewed", target_type="patient", target_id=7, now=NOW)
+        raise Refused
+    assert _views_recorded(engine) == []
+    with transaction(engine) as s:
+        assert audit.record_view(s, nurse, "patient_viewed", target_type="patient", target_id=7, now=NOW)
+    assert len(_views_recorded(engine)) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -264,7 +265,7 @@ def _views(engine) -> int:
         return len(s.scalars(select(AuditEvent).where(AuditEvent.action == "patient_viewed")).all())
 
 
-def test_a_rerun_with_nothing_changed_reuses_the_trends_and_is_still_audited(engine):
+def test_a_rerun_with_nothing_changed_reuses_the_trends_and_is_audited_once_per_opening(engine):
     ada_id, me = _trend_fixture(engine)
     with transaction(engine) as s:
         first = patient_trends(s, me, ada_id, 30, NOW)
@@ -272,7 +273,11 @@ def test_a_rerun_with_nothing_changed_reuses_the_trends_and_is_still_audited(eng
     with transaction(engine) as s:
         again = patient_trends(s, me, ada_id, 30, later)
     assert again is first, "nothing changed, so nothing should have been loaded again"
-    assert _views(engine) == 2, "every view is audited, reused or not"
+    assert _views(engine) == 1, "a rerun of the same screen is not a second view"
+    signed_in_again = dataclasses.replace(me, sign_in_id="another sign-in")
+    with transaction(engine) as s:
+        assert patient_trends(s, signed_in_again, ada_id, 30, later) is first
+    assert _views(engine) == 2, "a view in another sign-in is audited, reused or not"
     with transaction(engine) as s:
         too_late = patient_trends(s, me, ada_id, 30, later + dt.timedelta(seconds=1))
         earlier = patient_trends(s, me, ada_id, 30, NOW - dt.timedelta(seconds=1))

@@ -11,6 +11,7 @@ from tests.e2e.conftest import (
     AppServerFactory,
     care_team_patients,
     demo_password,
+    home_heading,
     sign_in,
     wait_for_app,
 )
@@ -33,7 +34,7 @@ def test_demo_physician_sees_home_with_own_patients(page: Page, app_server: AppS
         ),
     )
     page.goto(server.url)
-    sign_in(page, "physician", demo_password("physician"))
+    sign_in(page, "physician", demo_password("physician"), leads_to=home_heading(page))
 
     main = page.get_by_test_id("stMain")
     expect(main.get_by_role("heading", level=1)).to_contain_text("Home")

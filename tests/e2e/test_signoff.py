@@ -15,7 +15,14 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from db.engine import PROJECT_ROOT
-from tests.e2e.conftest import TIMEOUT_MS, AppServerFactory, demo_password, rerun_and_wait, sign_in
+from tests.e2e.conftest import (
+    TIMEOUT_MS,
+    AppServerFactory,
+    demo_password,
+    home_heading,
+    rerun_and_wait,
+    sign_in,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -80,10 +87,9 @@ def _choose_in_form(page: Page, label: str, option: str) -> None:
 def _open_record(context: BrowserContext, url: str, username: str) -> Page:
     page = context.new_page()
     page.goto(url)
-    sign_in(page, username, demo_password(username))
+    sign_in(page, username, demo_password(username), leads_to=home_heading(page))
     link = page.get_by_test_id("stSidebar").get_by_role("link").filter(has_text="Goals of care")
-    rerun_and_wait(page, lambda: link.click())
-    expect(_main(page).get_by_role("heading", name="Goals of care")).to_be_visible()
+    rerun_and_wait(page, link.click, leads_to=_main(page).get_by_role("heading", name="Goals of care"))
     _choose(page, "Patient", PATIENT)
     expect(page.get_by_role("tab", name="Record")).to_be_visible()
     return page

@@ -25,6 +25,7 @@ from tests.e2e.conftest import (
     AppServer,
     AppServerFactory,
     demo_password,
+    home_heading,
     rerun_and_wait,
     wait_for_app,
 )
@@ -95,7 +96,7 @@ def _sign_in(page: Page, username: str) -> None:
     page.get_by_label("User name", exact=True).fill(username)
     page.get_by_label("Password", exact=True).fill(demo_password(username))
     sign_in_button = page.get_by_role("button", name="Sign in", exact=True)
-    rerun_and_wait(page, lambda: sign_in_button.click(), timeout=SLOW_MS)
+    rerun_and_wait(page, sign_in_button.click, timeout=SLOW_MS, leads_to=home_heading(page))
 
 
 def _open_room(context: BrowserContext, server: AppServer, username: str) -> Page:
@@ -103,9 +104,9 @@ def _open_room(context: BrowserContext, server: AppServer, username: str) -> Pag
     page.goto(server.url)
     _sign_in(page, username)
     link = page.get_by_test_id("stSidebar").get_by_role("link").filter(has_text="Conference room")
-    rerun_and_wait(page, lambda: link.click(), timeout=SLOW_MS)
     main = page.get_by_test_id("stMain")
-    expect(main.get_by_role("heading", level=1)).to_contain_text("Conference room", timeout=SLOW_MS)
+    title = main.get_by_role("heading", level=1).filter(has_text="Conference room")
+    rerun_and_wait(page, link.click, timeout=SLOW_MS, leads_to=title)
     # The next meeting is preselected; Margaret Thornbury is on its agenda for all three of them.
     expect(main).to_contain_text("About: ", timeout=SLOW_MS)
     expect(main).to_contain_text("Margaret Thornbury", timeout=SLOW_MS)
