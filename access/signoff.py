@@ -1,6 +1,6 @@
 """Consensus sign-off on a patient's goals of care and a conference's plan for them.
 
-A signature names the SHA-256 of the content the signer saw (access.goals_of_care.current_hash: the
+A signature names the SHA-256 of the content the signer saw (access.care_plan.current_hash: the
 latest goals-of-care version plus the conference's plan). If the content changed since they opened it,
 the signature is refused (ContentChanged) and nothing is written. Any later change voids the signatures
 on the old content; they stay on the record, marked void.
@@ -10,11 +10,13 @@ Who may do what:
   sign-off includes that role (default: physician, nurse and social worker required, chaplain optional);
 - the signer alone withdraws their own signature or dissent;
 - the conference chair alone overrides a dissent, with a reason (the dissent stays on the record);
-- a family member linked to the patient acknowledges the plan: recorded apart, never a signature.
+- a family member linked to the patient acknowledges the plan: recorded apart, never a signature;
+- a clinician on the patient's care team sees which upcoming conferences have the patient on their
+  agenda (conferences_for), to choose the one whose plan and sign-off to work on.
 
 When every required role has signed the same content and no dissent stands, the record becomes final by
-itself (finalise() does the same check on demand): from then on access.goals_of_care refuses changes to
-the record and that conference's plan, and only addenda may follow.
+itself (finalise() does the same check on demand): from then on access.goals_of_care and
+access.care_plan refuse changes to the record and that conference's plan, and only addenda may follow.
 """
 
 from __future__ import annotations
@@ -28,24 +30,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from access import audit
+from access import goals_of_care_guards as guards
 from access.accounts import Identity
-from access.goals_of_care import (
-    PlanItemView,
-    RecordFinal,
-    Refused,
-    current_hash,
-    display_names,
-    document,
-    latest_version,
-    plan_views,
-    refuse_if_final,
-    require_care_team,
-    require_family_link,
-    serialise_writes,
-)
+from access.care_plan import PlanItemView, current_hash, plan_views
 from access.records import AccessDenied
 from access.roles import CLINICAL_ROLES, Role
 from clinical import consensus
+from db import queries
 from db.models import (
     Conference,
     ConferenceCase,
@@ -67,7 +58,7 @@ STATEMENT_MAX_CHARS = 2000
 REASON_MAX_CHARS = 2000
 
 
-class SignOffRefused(Refused):
+class SignOffRefused(guards.Refused):
     """The signature, dissent or override cannot be recorded as given; nothing was written."""
 
 
@@ -139,6 +130,15 @@ class SignOffStatus:
     @property
     def is_final(self) -> bool:
         return self.final_at is not None
+
+
+@dataclass(frozen=True)
+class ConferenceChoice:
+    """An upcoming conference with the patient on its agenda."""
+
+    conference_id: int
+    title: str
+    starts_at: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -243,11 +243,11 @@ def _status(session: Session, patient_id: int, conference_id: int) -> SignOffSta
         )
         .order_by(FamilyAcknowledgement.id)
     ).all()
-    names = display_names(
+    names = guards.display_names(
         session,
         {s.user_id for s in rows} | {s.override_by_id for s in rows} | {a.user_id for a in acks},
     )
-    doc = document(session, patient_id)
+    doc = guards.document(session, patient_id)
     final_here = doc is not None and doc.final_at is not None and doc.final_conference_id == conference_id
     return SignOffStatus(
         patient_id,
@@ -295,7 +295,7 @@ def _maybe_finalise(
     session: Session, identity: Identity, patient_id: int, conference_id: int, now: dt.datetime
 ) -> bool:
     status = _consensus(session, patient_id, conference_id)
-    doc = document(session, patient_id)
+    doc = guards.document(session, patient_id)
     if status is None or not status.is_final or doc is None or doc.final_at is not None:
         return False
     doc.final_at = now
@@ -324,9 +324,21 @@ def _maybe_finalise(
 
 def status(session: Session, identity: Identity, patient_id: int, conference_id: int) -> SignOffStatus:
     """Who has signed what, who is missing, which dissents block, and whether the record is final."""
-    require_care_team(session, identity, patient_id)
+    guards.require_care_team(session, identity, patient_id)
     _conference_for(session, patient_id, conference_id)
     return _status(session, patient_id, conference_id)
+
+
+def conferences_for(
+    session: Session, identity: Identity, patient_id: int, now: dt.datetime
+) -> list[ConferenceChoice]:
+    """The conferences not yet ended that have the patient on their agenda, soonest first: where the
+    patient's plan can be made and signed off."""
+    guards.require_care_team(session, identity, patient_id)
+    return [
+        ConferenceChoice(conference.id, conference.title, conference.starts_at)
+        for _, conference in queries.upcoming_cases_for_patient(session, patient_id, now)
+    ]
 
 
 # ----------------------------------------------------------------------------------------------- writing
@@ -355,14 +367,14 @@ def set_roles(
         problems.append(f"A role is either required or optional, not both: {', '.join(both)}")
     if problems:
         raise SignOffRefused(problems)
-    serialise_writes(session)
+    guards.serialise_writes(session)
     finalised_here = session.scalar(
         select(GoalsOfCareDocument.id)
         .where(GoalsOfCareDocument.final_conference_id == conference_id)
         .limit(1)
     )
     if finalised_here is not None:
-        raise RecordFinal(
+        raise guards.RecordFinal(
             "Not saved: a record signed off at this conference is final; its signers cannot change."
         )
     session.execute(delete(ConferenceSignoffRole).where(ConferenceSignoffRole.conference_id == conference_id))
@@ -398,7 +410,7 @@ def _decide(
     expected_hash: str,
     now: dt.datetime,
 ) -> SignatureView:
-    require_care_team(session, identity, patient_id)
+    guards.require_care_team(session, identity, patient_id)
     _conference_for(session, patient_id, conference_id)
     roles = roles_for(session, conference_id)
     if identity.role not in roles:
@@ -409,9 +421,9 @@ def _decide(
                 f"You cannot sign it as {identity.role.label.lower()}"
             ]
         )
-    serialise_writes(session)
-    doc = document(session, patient_id)
-    refuse_if_final(doc)
+    guards.serialise_writes(session)
+    doc = guards.document(session, patient_id)
+    guards.refuse_if_final(doc)
     now_hash = _unchanged_hash(
         session, patient_id, conference_id, expected_hash, "There is no goals-of-care record to sign yet"
     )
@@ -502,15 +514,15 @@ def _live_row(session: Session, sign_off_id: int) -> SignOff:
 
 def _lock_for_change(session: Session, row: SignOff) -> None:
     """Take the writers' lock, re-read the row, and refuse if the record became final meanwhile."""
-    serialise_writes(session)
+    guards.serialise_writes(session)
     session.refresh(row)
-    refuse_if_final(document(session, row.patient_id))
+    guards.refuse_if_final(guards.document(session, row.patient_id))
 
 
 def _after_change(session: Session, identity: Identity, row: SignOff, now: dt.datetime) -> SignatureView:
     """Finalise if the change completed consensus; the changed signature as the caller shows it."""
     _maybe_finalise(session, identity, row.patient_id, row.conference_id or 0, now)
-    return _signature_view(row, display_names(session, {row.user_id, row.override_by_id}))
+    return _signature_view(row, guards.display_names(session, {row.user_id, row.override_by_id}))
 
 
 def withdraw(session: Session, identity: Identity, sign_off_id: int, now: dt.datetime) -> SignatureView:
@@ -518,7 +530,7 @@ def withdraw(session: Session, identity: Identity, sign_off_id: int, now: dt.dat
     row = _live_row(session, sign_off_id)
     if row.user_id != identity.user_id:
         raise AccessDenied("Only the person who signed can withdraw their signature or dissent.")
-    require_care_team(session, identity, row.patient_id)
+    guards.require_care_team(session, identity, row.patient_id)
     _lock_for_change(session, row)
     if row.voided_at is not None or row.withdrawn_at is not None:
         raise SignOffRefused(["This signature is already void or withdrawn"])
@@ -571,10 +583,10 @@ def finalise(
 ) -> SignOffStatus:
     """Make the record final if consensus is reached (it normally happens by itself on the last
     signature); NotFinal, saying what is missing, if not."""
-    require_care_team(session, identity, patient_id)
+    guards.require_care_team(session, identity, patient_id)
     _conference_for(session, patient_id, conference_id)
-    serialise_writes(session)
-    doc = document(session, patient_id)
+    guards.serialise_writes(session)
+    doc = guards.document(session, patient_id)
     if doc is None or doc.final_at is None:
         result = _consensus(session, patient_id, conference_id)
         if result is None:
@@ -592,10 +604,10 @@ def plan_for_family(
     session: Session, identity: Identity, patient_id: int, conference_id: int
 ) -> FamilyPlanView:
     """The plan and goals of care a linked family member is asked to acknowledge, with their hash."""
-    require_family_link(session, identity, patient_id)
+    guards.require_family_link(session, identity, patient_id)
     _conference_for(session, patient_id, conference_id)
-    doc = document(session, patient_id)
-    latest = latest_version(session, doc)
+    doc = guards.document(session, patient_id)
+    latest = guards.latest_version(session, doc)
     return FamilyPlanView(
         dict(latest.content) if latest else None,
         plan_views(session, patient_id, conference_id),
@@ -615,10 +627,10 @@ def family_acknowledge(
 ) -> AcknowledgementView:
     """A linked family member acknowledges the plan they saw (FamilyPlanView.content_hash). Recorded
     apart from the clinical signatures; it never counts towards consensus."""
-    contact = require_family_link(session, identity, patient_id)
+    contact = guards.require_family_link(session, identity, patient_id)
     _conference_for(session, patient_id, conference_id)
     text = _text(note, "note", STATEMENT_MAX_CHARS, required=False) or None
-    serialise_writes(session)
+    guards.serialise_writes(session)
     now_hash = _unchanged_hash(
         session, patient_id, conference_id, expected_hash, "There is no plan to acknowledge yet"
     )

@@ -1,10 +1,11 @@
-"""The goals-of-care form: every field of clinical.goals_of_care.FIELDS, with its plain-language help.
+"""The goals-of-care page's Record tab: the form with every field of clinical.goals_of_care.FIELDS and
+its plain-language help, and the record's addenda.
 
-show() draws the form for the record as it is now and returns a Submission when the person presses
-"Save"; the page saves it and calls saved(), refused() or stale(). The form remembers the version it was
-opened at (`based_on_version`) and keeps the person's text in session_state under its key, also across a
-refused or stale save: nothing typed is lost. A final record is shown read-only (render_content), with an
-addendum box instead.
+show() draws the form for the record as it is now and, when the person presses "Save", saves it as a new
+version (or, while they answer a family member's amendment request, as that request's correction), then
+redraws with the outcome. The form remembers the version it was opened at (`based_on_version`) and keeps
+the person's text in session_state under its key, also across a refused or stale save: nothing typed is
+lost. A final record is shown read-only (render_content), with an addendum box instead.
 """
 
 from __future__ import annotations
@@ -18,9 +19,22 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from access.goals_of_care import AddendumView, RecordView, VersionView
+from access import amendments
+from access.accounts import Identity
+from access.goals_of_care import (
+    AddendumView,
+    GoalsOfCareRefused,
+    RecordView,
+    StaleVersion,
+    VersionView,
+    open_record,
+    save,
+)
+from access.goals_of_care_guards import RecordFinal
+from access.records import AccessDenied
 from clinical import goals_of_care as gc
 from components import clock
+from db.engine import transaction
 
 PARTICIPANT_SLOTS_SPARE = 2
 ALTERNATE_SLOTS_SPARE = 1
@@ -153,7 +167,73 @@ def _restore(state: dict[str, Any], wk: str, default: Any = None) -> str:
 # ------------------------------------------------------------------------------------------- public
 
 
-def show(record: RecordView, *, author_name: str, key: str) -> Submission | None:
+def show(identity: Identity, record: RecordView, *, key: str) -> None:
+    """The Record tab: the form (or the read-only record when final), saving what the person submits,
+    and the addenda once there are any or the record is final."""
+    submission = _edit(record, author_name=identity.display_name, key=key)
+    if submission is not None:
+        _save(identity, record.patient_id, submission, key)
+    if record.is_final or record.addenda:
+        _addenda(identity, record, key)
+
+
+def final_banner(record: RecordView) -> None:
+    """Say, above the tabs, that the record is final and read-only."""
+    if record.is_final and record.final_at is not None:
+        st.success(
+            f"**Final.** The team signed off this goals-of-care record and plan on "
+            f"{record.final_at:%d %b %Y at %H:%M} UTC. It is read-only: only addenda may be added.",
+            icon=":material/verified:",
+        )
+
+
+def answer_amendment(request_id: int, who: str, text: str, *, key: str) -> None:
+    """Open the form to answer a family member's amendment request (from the Amendments tab)."""
+    _state(key)["amendment"] = (request_id, who, text)
+
+
+# ------------------------------------------------------------------------------------ editing and saving
+
+
+def _save(identity: Identity, patient_id: int, submission: Submission, key: str) -> None:
+    """Save the submission (as the correction of the request being answered, if any); redraw the form
+    with the outcome."""
+    try:
+        with transaction() as session:
+            if submission.amendment_request_id is not None:
+                amendments.answer_amendment(
+                    session,
+                    identity,
+                    submission.amendment_request_id,
+                    accept=True,
+                    reason=submission.reason,
+                    now=clock.now(),
+                    content=submission.content,
+                    based_on_version=submission.based_on_version,
+                )
+                saved = open_record(session, identity, patient_id, clock.now()).current
+            else:
+                saved = save(
+                    session,
+                    identity,
+                    patient_id,
+                    submission.content,
+                    submission.based_on_version,
+                    submission.reason,
+                    clock.now(),
+                )
+    except StaleVersion as stale:
+        _stale(stale.theirs, key=key)
+    except (GoalsOfCareRefused, amendments.AmendmentRefused) as refused:
+        _refused(refused.messages, key=key)
+    except (RecordFinal, AccessDenied) as problem:
+        _final(str(problem), key=key)
+    else:
+        assert saved is not None
+        _saved(saved, key=key, author_name=identity.display_name)
+
+
+def _edit(record: RecordView, *, author_name: str, key: str) -> Submission | None:
     """Draw the form (or the read-only record when final); return what the person asked to save."""
     state = _state(key)
     if state["based_on"] is None:
@@ -213,8 +293,8 @@ def show(record: RecordView, *, author_name: str, key: str) -> Submission | None
     )
 
 
-def saved(version: VersionView, *, key: str, author_name: str) -> None:
-    """The page saved a new version: reopen the form at it, say so, and redraw."""
+def _saved(version: VersionView, *, key: str, author_name: str) -> None:
+    """A new version was saved: reopen the form at it, say so, and redraw."""
     state = _state(key)
     _load(state, key, version, author_name)
     state["amendment"] = None
@@ -222,14 +302,14 @@ def saved(version: VersionView, *, key: str, author_name: str) -> None:
     st.rerun()
 
 
-def refused(messages: Sequence[str], *, key: str) -> None:
+def _refused(messages: Sequence[str], *, key: str) -> None:
     """The save was refused: show every message; the person's text stays in the form."""
     state = _state(key)
     state["messages"] = ["Not saved. Please correct the following:"] + [f"• {m}." for m in messages]
     st.rerun()
 
 
-def stale(theirs: VersionView, *, key: str) -> None:
+def _stale(theirs: VersionView, *, key: str) -> None:
     """Someone saved after this form was opened: keep the text, show their version beside it."""
     state = _state(key)
     state["theirs"] = theirs
@@ -237,18 +317,29 @@ def stale(theirs: VersionView, *, key: str) -> None:
     st.rerun()
 
 
-def final(message: str, *, key: str) -> None:
+def _final(message: str, *, key: str) -> None:
     state = _state(key)
     state["messages"] = [message]
     st.rerun()
 
 
-def answer_amendment(request_id: int, who: str, text: str, *, key: str) -> None:
-    """Open the form to answer a family member's amendment request (the page's Amendments section)."""
-    _state(key)["amendment"] = (request_id, who, text)
+# ------------------------------------------------------------------------------------------- addenda
 
 
-def addendum_box(addenda: Sequence[AddendumView], *, key: str) -> str | None:
+def _addenda(identity: Identity, record: RecordView, key: str) -> None:
+    """The addenda and the box to add one; adds what the person wrote."""
+    text = _addendum_box(record.addenda, key=key)
+    if text is not None:
+        try:
+            with transaction() as session:
+                amendments.add_addendum(session, identity, record.patient_id, text, clock.now())
+        except (GoalsOfCareRefused, AccessDenied) as problem:
+            st.error(str(problem))
+        else:
+            _addendum_added(key=key)
+
+
+def _addendum_box(addenda: Sequence[AddendumView], *, key: str) -> str | None:
     """The record's addenda, and a box to add one; returns the text when the person presses Add."""
     st.subheader("Addenda")
     if not addenda:
@@ -267,7 +358,7 @@ def addendum_box(addenda: Sequence[AddendumView], *, key: str) -> str | None:
     return None
 
 
-def addendum_added(*, key: str) -> None:
+def _addendum_added(*, key: str) -> None:
     st.session_state.pop(_k(key, "addendum"), None)
     _state(key)["notice"] = "Addendum added."
     st.rerun()

@@ -1,29 +1,34 @@
-"""The goals-of-care record's history (versions, and a field-by-field comparison of any two) and the family's
-amendment requests with their answers.
-
-pick_versions() returns the two version numbers to compare; show_changes() draws the comparison.
-amendments() returns an AmendmentAnswer when the person accepts or refuses a request.
-"""
+"""The goals-of-care page's History tab: the record's versions with author, time and reason, and a
+field-by-field comparison of any two of them (each comparison is audited as a view of the record)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
 
-from access.goals_of_care import AmendmentView, VersionSummary
+from access.accounts import Identity
+from access.goals_of_care import RecordView, VersionSummary, compare
 from clinical.goals_of_care import FieldChange
-from components.goals_of_care_form import md_escape
-from db.models import AmendmentStatus
+from components import clock
+from db.engine import transaction
 
 
 def _k(key: str, name: str) -> str:
     return f"{key}.{name}"
 
 
-def pick_versions(history: Sequence[VersionSummary], *, key: str) -> tuple[int, int] | None:
+def show(identity: Identity, record: RecordView, *, key: str) -> None:
+    """The versions table, and the changes between the two versions the person picks."""
+    chosen = _pick_versions(record.history, key=key)
+    if chosen is not None:
+        with transaction() as session:
+            changes = compare(session, identity, record.patient_id, chosen[0], chosen[1], clock.now())
+        _show_changes(chosen[0], chosen[1], changes)
+
+
+def _pick_versions(history: Sequence[VersionSummary], *, key: str) -> tuple[int, int] | None:
     """The versions table (author, time, reason), and the two versions to compare (older, newer)."""
     if not history:
         st.info("No versions saved yet.")
@@ -52,7 +57,7 @@ def pick_versions(history: Sequence[VersionSummary], *, key: str) -> tuple[int, 
     return (before, after)
 
 
-def show_changes(before: int, after: int, changes: Sequence[FieldChange]) -> None:
+def _show_changes(before: int, after: int, changes: Sequence[FieldChange]) -> None:
     st.markdown(f"**What changed from version {before} to version {after}**")
     if not changes:
         st.caption("The two versions say the same thing.")
@@ -67,68 +72,3 @@ def show_changes(before: int, after: int, changes: Sequence[FieldChange]) -> Non
         ),
         hide_index=True,
     )
-
-
-@dataclass(frozen=True)
-class AmendmentAnswer:
-    request_id: int
-    accept: bool
-    reason: str
-    requested_by: str
-    text: str
-
-
-_STATUS_BADGES = {
-    AmendmentStatus.REQUESTED: ":orange-badge[Waiting for an answer]",
-    AmendmentStatus.ACCEPTED: ":green-badge[Accepted]",
-    AmendmentStatus.REFUSED: ":gray-badge[Refused]",
-}
-
-
-def amendments(requests: Sequence[AmendmentView], *, final: bool, key: str) -> AmendmentAnswer | None:
-    """Amendment requests, pending first; Accept or Refuse (with a reason) for the pending ones."""
-    if not requests:
-        st.info("No family member has asked for a correction.")
-        return None
-    answer = None
-    pending = [r for r in requests if r.status is AmendmentStatus.REQUESTED]
-    for r in pending + [r for r in requests if r.status is not AmendmentStatus.REQUESTED]:
-        with st.container(border=True):
-            about = f" about version {r.about_version}" if r.about_version else ""
-            st.markdown(
-                f"{_STATUS_BADGES[r.status]} **Request {r.request_id}** from "
-                f"{md_escape(r.requested_by_name)}{about}, {r.requested_at:%d %b %Y %H:%M} UTC"
-            )
-            st.text(r.text)
-            if r.status is not AmendmentStatus.REQUESTED:
-                result = (
-                    f" Result: version {r.resulting_version}."
-                    if r.resulting_version
-                    else " Result: an addendum."
-                    if r.resulting_addendum_id
-                    else ""
-                )
-                st.caption(
-                    f"{r.status.value.capitalize()} by {r.answered_by_name}: {r.answer_reason}.{result}"
-                )
-                continue
-            reason = st.text_input(
-                "Reason for your answer (required)",
-                key=_k(key, f"reason.{r.request_id}"),
-                max_chars=500,
-                help="Told to the family member with the answer.",
-            )
-            accept_help = (
-                "The record is final: accepting adds the request as an addendum."
-                if final
-                else "Opens the record on the Record tab so you can make the correction and save it."
-            )
-            left, right = st.columns(2)
-            if left.button("Accept", key=_k(key, f"accept.{r.request_id}"), help=accept_help):
-                answer = AmendmentAnswer(r.request_id, True, reason, r.requested_by_name, r.text)
-            if right.button("Refuse with reason", key=_k(key, f"refuse.{r.request_id}")):
-                if not reason.strip():
-                    st.error("Please give a reason for refusing.", icon=":material/error:")
-                else:
-                    answer = AmendmentAnswer(r.request_id, False, reason, r.requested_by_name, r.text)
-    return answer

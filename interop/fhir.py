@@ -67,7 +67,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from access import audit
-from access.goals_of_care import current_hash, document
+from access.care_plan import current_hash
+from access.goals_of_care_guards import document
 from access.roles import Role
 from clinical import goals_of_care as gc
 from db.models import (
@@ -132,7 +133,7 @@ class PatientInfo:
 
 @dataclass(frozen=True)
 class PlanActivity:
-    """One plan item, as access.goals_of_care.PlanItemView has it (enum values as plain strings)."""
+    """One plan item, as access.care_plan.PlanItemView has it (enum values as plain strings)."""
 
     item_id: int
     kind: str  # "recommendation" | "action"

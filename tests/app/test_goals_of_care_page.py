@@ -8,11 +8,11 @@ import datetime as dt
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
+from access import amendments, care_plan, signoff
 from access import goals_of_care as goc_service
-from access import signoff
 from access.accounts import Identity
 from access.roles import Role
-from components import signoff_panel
+from components import family_summary
 from db.engine import transaction
 from db.models import ConferenceCase, GoalsOfCareVersion, Patient, PlanItem, PlanItemKind, User
 from tests import factories
@@ -207,7 +207,7 @@ def test_an_action_item_without_owner_is_refused_and_nothing_is_saved(app, engin
 def _sign_directly(engine, clinic, role: Role, pid: int) -> None:
     with transaction(engine) as s:
         conference_id = s.scalar(select(ConferenceCase.conference_id).where(ConferenceCase.patient_id == pid))
-        expected = goc_service.current_hash(s, pid, conference_id)
+        expected = care_plan.current_hash(s, pid, conference_id)
         signoff.sign(s, _identity(clinic, role), pid, conference_id, None, expected, dt.datetime.now(dt.UTC))
 
 
@@ -230,7 +230,7 @@ def test_a_final_record_is_read_only_offers_an_addendum_and_a_family_summary(app
 
 def test_the_family_summary_escapes_everything_typed():
     content = factories.goals_of_care_content(hopes='<script>alert("x")</script> & more')
-    page = signoff_panel.family_summary_html(
+    page = family_summary.html_page(
         "Ada <b>Quillfeather</b>", content, [], dt.datetime(2026, 11, 30, tzinfo=dt.UTC)
     )
     assert "<script>" not in page and "<b>" not in page
@@ -256,7 +256,7 @@ def test_an_accepted_amendment_request_is_saved_as_the_correction(app, engine, c
     with transaction(engine) as s:
         factories.family_contact(s, s.get(Patient, pid), s.get(User, clinic.users[Role.FAMILY]))
         family = Identity(clinic.users[Role.FAMILY], "family", "Test Family", Role.FAMILY, "password")
-        request = goc_service.request_amendment(
+        request = amendments.request_amendment(
             s, family, pid, "Mum's surrogate phone number is wrong", dt.datetime.now(dt.UTC)
         )
     at, _ = _page(app, engine, "physician")

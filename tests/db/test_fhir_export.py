@@ -9,7 +9,7 @@ import pytest
 from fhir.resources.R4B.bundle import Bundle
 from sqlalchemy import select
 
-from access import audit, signoff
+from access import audit, care_plan, signoff
 from access import goals_of_care as goc
 from access.accounts import Identity
 from access.roles import Role
@@ -47,12 +47,12 @@ def case(engine):
         goc.save(
             s, me(ids, Role.PHYSICIAN), ids["ada"], goals_of_care_content(), 0, "First conversation", NOW
         )
-        goc.add_plan_item(
+        care_plan.add_plan_item(
             s,
             me(ids, Role.NURSE),
             ids["ada"],
             ids["conference"],
-            goc.PlanItemDraft(
+            care_plan.PlanItemDraft(
                 "action", "Hospice referral", owner_role="social_worker", due_date="2026-12-07"
             ),
             NOW,
@@ -100,7 +100,7 @@ def test_one_provenance_per_valid_signature_a_void_one_gets_none(engine, case):
     provenances = of_type(bundle, "Provenance")
     assert sorted(p.agent[0].role[0].text for p in provenances) == ["Nurse", "Physician"]
     with transaction(engine) as s:
-        now_hash = goc.current_hash(s, case["ada"], case["conference"])
+        now_hash = care_plan.current_hash(s, case["ada"], case["conference"])
     assert {p.signature[0].data.hex() for p in provenances} == {now_hash}
     composition, plan = bundle.entry[0].resource, of_type(bundle, "CarePlan")[0]
     assert len(composition.attester) == 2 and composition.status == "preliminary"

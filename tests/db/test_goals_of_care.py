@@ -9,9 +9,10 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
+from access import amendments, care_plan, signoff
 from access import goals_of_care as goc
-from access import signoff
 from access.accounts import Identity
+from access.goals_of_care_guards import RecordFinal
 from access.records import AccessDenied
 from access.roles import Role
 from db.engine import transaction
@@ -209,7 +210,7 @@ def test_only_the_care_team_reads_or_edits_the_record(engine, ward):
 def test_amendment_requested_by_family_and_accepted_links_the_new_version(engine, ward):
     first_version(engine, ward)
     with transaction(engine) as s:
-        asked = goc.request_amendment(
+        asked = amendments.request_amendment(
             s,
             me(ward, Role.FAMILY),
             ward["ada"],
@@ -218,12 +219,12 @@ def test_amendment_requested_by_family_and_accepted_links_the_new_version(engine
         )
     assert asked.about_version == 1 and asked.status.value == "requested"
     with transaction(engine) as s, pytest.raises(AccessDenied):
-        goc.request_amendment(s, me(ward, Role.NURSE), ward["ada"], "not family", LATER)
+        amendments.request_amendment(s, me(ward, Role.NURSE), ward["ada"], "not family", LATER)
     corrected = goals_of_care_content(
         treatment_limits={"cpr": "do_not_attempt", "level_of_treatment": "selective", "nutrition": "none"}
     )
     with transaction(engine) as s:
-        answered = goc.answer_amendment(
+        answered = amendments.answer_amendment(
             s,
             me(ward, Role.PHYSICIAN),
             asked.request_id,
@@ -240,43 +241,45 @@ def test_amendment_requested_by_family_and_accepted_links_the_new_version(engine
     )
     with transaction(engine) as s:
         record = goc.open_record(s, me(ward, Role.PHYSICIAN), ward["ada"])
-        mine = goc.my_amendment_requests(s, me(ward, Role.FAMILY), ward["ada"])
+        mine = amendments.my_amendment_requests(s, me(ward, Role.FAMILY), ward["ada"])
     assert record.current.reason.startswith(f"Amendment request {asked.request_id} accepted")
     assert record.amendments[0].resulting_version == 2
     assert mine[0].answer_reason == "Confirmed with the patient"
-    with transaction(engine) as s, pytest.raises(goc.AmendmentRefused, match="already accepted"):
-        goc.answer_amendment(s, me(ward, Role.NURSE), asked.request_id, accept=False, reason="no", now=LATER)
+    with transaction(engine) as s, pytest.raises(amendments.AmendmentRefused, match="already accepted"):
+        amendments.answer_amendment(
+            s, me(ward, Role.NURSE), asked.request_id, accept=False, reason="no", now=LATER
+        )
 
 
 def test_amendment_refused_needs_a_reason_and_creates_no_version(engine, ward):
     first_version(engine, ward)
     with transaction(engine) as s:
-        asked = goc.request_amendment(s, me(ward, Role.FAMILY), ward["ada"], "Wrong date.", LATER)
-    with transaction(engine) as s, pytest.raises(goc.AmendmentRefused):
-        goc.answer_amendment(
+        asked = amendments.request_amendment(s, me(ward, Role.FAMILY), ward["ada"], "Wrong date.", LATER)
+    with transaction(engine) as s, pytest.raises(amendments.AmendmentRefused):
+        amendments.answer_amendment(
             s, me(ward, Role.PHYSICIAN), asked.request_id, accept=False, reason="", now=LATER
         )
     before = counts(engine)
     with transaction(engine) as s:
-        answered = goc.answer_amendment(
+        answered = amendments.answer_amendment(
             s, me(ward, Role.PHYSICIAN), asked.request_id, accept=False, reason="The date is right", now=LATER
         )
     after = counts(engine)
     assert answered.status.value == "refused" and answered.resulting_version is None
     assert after["goals_of_care_versions"] == before["goals_of_care_versions"]
-    with transaction(engine) as s, pytest.raises(goc.AmendmentRefused):
-        goc.request_amendment(s, me(ward, Role.FAMILY), ward["ada"], "   ", LATER)
+    with transaction(engine) as s, pytest.raises(amendments.AmendmentRefused):
+        amendments.request_amendment(s, me(ward, Role.FAMILY), ward["ada"], "   ", LATER)
 
 
 def test_plan_items_have_owner_due_date_status_and_optimistic_locking(engine, ward):
     first_version(engine, ward)
     with transaction(engine) as s:
-        item = goc.add_plan_item(
+        item = care_plan.add_plan_item(
             s,
             me(ward, Role.NURSE),
             ward["ada"],
             ward["conference"],
-            goc.PlanItemDraft(
+            care_plan.PlanItemDraft(
                 PlanItemKind.ACTION,
                 "Arrange hospice referral",
                 owner_role=Role.SOCIAL_WORKER,
@@ -284,12 +287,12 @@ def test_plan_items_have_owner_due_date_status_and_optimistic_locking(engine, wa
             ),
             LATER,
         )
-        rec = goc.add_plan_item(
+        rec = care_plan.add_plan_item(
             s,
             me(ward, Role.PHYSICIAN),
             ward["ada"],
             ward["conference"],
-            goc.PlanItemDraft(
+            care_plan.PlanItemDraft(
                 "recommendation", "Continue opioid rotation", owner_user_id=ward[Role.PHYSICIAN]
             ),
             LATER,
@@ -301,50 +304,50 @@ def test_plan_items_have_owner_due_date_status_and_optimistic_locking(engine, wa
     )
     assert rec.owner_name == "Test Physician"
     with transaction(engine) as s:
-        done = goc.update_plan_item(
+        done = care_plan.update_plan_item(
             s,
             me(ward, Role.SOCIAL_WORKER),
             item.item_id,
-            goc.PlanItemDraft(
+            care_plan.PlanItemDraft(
                 "action", "Arrange hospice referral", owner_role="social_worker", status="done"
             ),
             item.version,
             LATER,
         )
     assert done.status is PlanItemStatus.DONE and done.version > item.version
-    with transaction(engine) as s, pytest.raises(goc.StalePlanItem) as stale:
-        goc.update_plan_item(
+    with transaction(engine) as s, pytest.raises(care_plan.StalePlanItem) as stale:
+        care_plan.update_plan_item(
             s,
             me(ward, Role.NURSE),
             item.item_id,
-            goc.PlanItemDraft("action", "Other", owner_role="nurse"),
+            care_plan.PlanItemDraft("action", "Other", owner_role="nurse"),
             item.version,
             LATER,
         )
     assert stale.value.theirs.status is PlanItemStatus.DONE
     before = counts(engine)
     bad = [
-        goc.PlanItemDraft("action", "No owner"),
-        goc.PlanItemDraft("action", "Two owners", owner_role="nurse", owner_user_id=ward[Role.NURSE]),
-        goc.PlanItemDraft("action", "", owner_role="nurse"),
-        goc.PlanItemDraft("action", "Owner outside the team", owner_user_id=ward["outsider"]),
-        goc.PlanItemDraft("action", "Bad date", owner_role="nurse", due_date="soon"),
+        care_plan.PlanItemDraft("action", "No owner"),
+        care_plan.PlanItemDraft("action", "Two owners", owner_role="nurse", owner_user_id=ward[Role.NURSE]),
+        care_plan.PlanItemDraft("action", "", owner_role="nurse"),
+        care_plan.PlanItemDraft("action", "Owner outside the team", owner_user_id=ward["outsider"]),
+        care_plan.PlanItemDraft("action", "Bad date", owner_role="nurse", due_date="soon"),
     ]
     for draft in bad:
-        with transaction(engine) as s, pytest.raises(goc.PlanItemRefused):
-            goc.add_plan_item(s, me(ward, Role.NURSE), ward["ada"], ward["conference"], draft, LATER)
+        with transaction(engine) as s, pytest.raises(care_plan.PlanItemRefused):
+            care_plan.add_plan_item(s, me(ward, Role.NURSE), ward["ada"], ward["conference"], draft, LATER)
     assert counts(engine) == before
 
 
 def test_a_final_record_refuses_edits_and_takes_addenda(engine, ward):
     first_version(engine, ward)
     with transaction(engine) as s:
-        item = goc.add_plan_item(
+        item = care_plan.add_plan_item(
             s,
             me(ward, Role.NURSE),
             ward["ada"],
             ward["conference"],
-            goc.PlanItemDraft("action", "Hospice referral", owner_role="social_worker"),
+            care_plan.PlanItemDraft("action", "Hospice referral", owner_role="social_worker"),
             LATER,
         )
         h = signoff.status(s, me(ward, Role.NURSE), ward["ada"], ward["conference"]).current_hash
@@ -354,7 +357,7 @@ def test_a_final_record_refuses_edits_and_takes_addenda(engine, ward):
     with transaction(engine) as s:
         assert goc.open_record(s, me(ward, Role.NURSE), ward["ada"]).is_final
     before = counts(engine)
-    with transaction(engine) as s, pytest.raises(goc.RecordFinal, match="Add an addendum"):
+    with transaction(engine) as s, pytest.raises(RecordFinal, match="Add an addendum"):
         goc.save(
             s,
             me(ward, Role.PHYSICIAN),
@@ -364,34 +367,34 @@ def test_a_final_record_refuses_edits_and_takes_addenda(engine, ward):
             "late edit",
             LATER,
         )
-    with transaction(engine) as s, pytest.raises(goc.RecordFinal):
-        goc.update_plan_item(
+    with transaction(engine) as s, pytest.raises(RecordFinal):
+        care_plan.update_plan_item(
             s,
             me(ward, Role.NURSE),
             item.item_id,
-            goc.PlanItemDraft("action", "Changed", owner_role="nurse"),
+            care_plan.PlanItemDraft("action", "Changed", owner_role="nurse"),
             item.version,
             LATER,
         )
-    with transaction(engine) as s, pytest.raises(goc.RecordFinal):
-        goc.add_plan_item(
+    with transaction(engine) as s, pytest.raises(RecordFinal):
+        care_plan.add_plan_item(
             s,
             me(ward, Role.NURSE),
             ward["ada"],
             ward["conference"],
-            goc.PlanItemDraft("recommendation", "More"),
+            care_plan.PlanItemDraft("recommendation", "More"),
             LATER,
         )
     assert counts(engine) == before, "a final record is not changed by a refused edit"
     with transaction(engine) as s:
-        goc.add_addendum(
+        amendments.add_addendum(
             s, me(ward, Role.CHAPLAIN), ward["ada"], "Family asked for a blessing at home.", LATER
         )
-        asked = goc.request_amendment(
+        asked = amendments.request_amendment(
             s, me(ward, Role.FAMILY), ward["ada"], "Add that she wants music.", LATER
         )
     with transaction(engine) as s:
-        answered = goc.answer_amendment(
+        answered = amendments.answer_amendment(
             s, me(ward, Role.PHYSICIAN), asked.request_id, accept=True, reason="Agreed with family", now=LATER
         )
     assert answered.resulting_addendum_id is not None and answered.resulting_version is None

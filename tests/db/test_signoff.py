@@ -7,14 +7,14 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from access import care_plan, signoff
 from access import goals_of_care as goc
-from access import signoff
 from access.accounts import Identity
 from access.records import AccessDenied
 from access.roles import Role
 from clinical import goals_of_care as clinical_goc
 from db.engine import transaction
-from db.models import AuditEvent, FamilyAcknowledgement, SignOff
+from db.models import AuditEvent, FamilyAcknowledgement, Patient, SignOff, User
 from tests import factories
 from tests.factories import NOW, goals_of_care_content
 
@@ -58,12 +58,12 @@ def case(engine):
         goc.save(
             s, me(ids, Role.PHYSICIAN), ids["ada"], goals_of_care_content(), 0, "First conversation", NOW
         )
-        ids["item"] = goc.add_plan_item(
+        ids["item"] = care_plan.add_plan_item(
             s,
             me(ids, Role.NURSE),
             ids["ada"],
             ids["conference"],
-            goc.PlanItemDraft("action", "Hospice referral", owner_role="social_worker"),
+            care_plan.PlanItemDraft("action", "Hospice referral", owner_role="social_worker"),
             NOW,
         )
     return ids
@@ -119,11 +119,11 @@ def test_a_signature_made_before_an_edit_is_void_after_it(engine, case):
     # A plan change voids just the same.
     second = sign(engine, case, Role.PHYSICIAN)
     with transaction(engine) as s:
-        goc.update_plan_item(
+        care_plan.update_plan_item(
             s,
             me(case, Role.NURSE),
             case["item"].item_id,
-            goc.PlanItemDraft("action", "Hospice referral this week", owner_role="social_worker"),
+            care_plan.PlanItemDraft("action", "Hospice referral this week", owner_role="social_worker"),
             case["item"].version,
             LATER,
         )
@@ -292,3 +292,35 @@ def test_family_acknowledgement_is_recorded_apart_and_never_counts_as_a_signatur
     assert now.signatures == [] and now.consensus.signed_roles == ()
     with transaction(engine) as s:
         assert s.scalar(select(func.count()).select_from(FamilyAcknowledgement)) == 1
+
+
+def test_conferences_for_lists_the_upcoming_conferences_with_the_patient_on_their_agenda(engine, case):
+    """Ada is on the agenda of the case conference (in an hour) and of a family meeting (in two days);
+    not of a conference about another patient, and last week's review of her has ended."""
+    with transaction(engine) as s:
+        ada = s.get(Patient, case["ada"])
+        nurse, host = s.get(User, case[Role.NURSE]), s.get(User, case["chair"])
+        meeting = factories.conference(
+            s, host, "Family meeting", NOW + dt.timedelta(days=2), (ada, nurse, "Home")
+        )
+        factories.conference(s, host, "Last week's review", NOW - dt.timedelta(days=7), (ada, nurse, "Pain"))
+        bea = factories.patient(s, "Bea", "Other")
+        factories.conference(s, host, "About Bea", NOW + dt.timedelta(hours=3), (bea, nurse, "Breathing"))
+        meeting_id = meeting.id
+    with transaction(engine) as s:
+        audited = s.scalar(select(func.count()).select_from(AuditEvent))
+        listed = signoff.conferences_for(s, me(case, Role.SOCIAL_WORKER), case["ada"], NOW)
+        # Must NOT happen: listing the conferences is not a view of the record summary.
+        assert s.scalar(select(func.count()).select_from(AuditEvent)) == audited
+    assert [(c.conference_id, c.title, c.starts_at) for c in listed] == [
+        (case["conference"], "Case conference", NOW + dt.timedelta(hours=1)),
+        (meeting_id, "Family meeting", NOW + dt.timedelta(days=2)),
+    ]
+
+
+def test_conferences_for_refuses_a_clinician_off_the_care_team(engine, case):
+    """The chair runs Ada's conference but is not on her care team: refused, like every other service."""
+    with transaction(engine) as s, pytest.raises(AccessDenied):
+        signoff.conferences_for(s, chair(case), case["ada"], NOW)
+    with transaction(engine) as s, pytest.raises(AccessDenied):
+        signoff.conferences_for(s, me(case, Role.FAMILY), case["ada"], NOW)

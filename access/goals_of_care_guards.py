@@ -1,0 +1,159 @@
+"""What the goals-of-care services share: who may act on a patient's record and plan, one writer at a
+time, the record document and whether it is final, and the plain refusals they raise.
+
+The record (access.goals_of_care), its conference plan (access.care_plan), addenda and amendments
+(access.amendments) and the sign-off (access.signoff) all build on this module. It is a module of its
+own because the record's save needs the plan (a save voids the signatures whose content, record plus
+plan, has changed): with these guards in the record, the record and the plan would import each other.
+
+Rules:
+- Clinicians on the patient's care team read and change the record and the plan. A family member linked
+  to the patient (FamilyContact.user_id) may only ask for a correction or acknowledge the plan.
+- Once the team has signed off, the record and that conference's plan are final: changes raise
+  RecordFinal, and only addenda may follow.
+
+Writers serialise on the audit chain's lock, taken before reading what they are about to change: every
+write is audited anyway, so this costs no extra waiting and cannot deadlock against the audit record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from access import audit
+from access.accounts import Identity
+from access.records import AccessDenied
+from access.roles import CLINICAL_ROLES, Role
+from db import queries
+from db.models import (
+    AmendmentRequest,
+    FamilyContact,
+    GoalsOfCareDocument,
+    GoalsOfCareVersion,
+    Patient,
+    PlanItem,
+    User,
+)
+
+_Row = TypeVar("_Row", PlanItem, AmendmentRequest)
+
+
+# ---------------------------------------------------------------------------------------------- refusals
+
+
+class Refused(Exception):
+    """Input that cannot be saved as given. `messages` say why in plain words; nothing was written."""
+
+    def __init__(self, messages: Sequence[str]) -> None:
+        self.messages = list(messages)
+        super().__init__("Not saved. " + "; ".join(self.messages) + ".")
+
+
+class RecordFinal(Exception):
+    """The record was signed off by the whole team and is read-only: only addenda may follow."""
+
+
+def text_problems(text: str | None, what: str, limit: int, *, empty: str | None = None) -> list[str]:
+    """Why `text` cannot be saved as the `what` (empty, or longer than `limit`); [] when it can."""
+    clean = (text or "").strip()
+    if not clean:
+        return [empty or f"The {what} is empty"]
+    if len(clean) > limit:
+        return [f"The {what} is {len(clean)} characters long; please keep it to {limit} or fewer"]
+    return []
+
+
+# ------------------------------------------------------------------------------------------------ access
+
+
+_CARE_TEAM_ONLY = "Only clinicians on this patient's care team can open or change this record."
+
+
+def require_care_team(session: Session, identity: Identity, patient_id: int) -> Patient:
+    """The patient, if this person is a clinician on their care team; AccessDenied otherwise."""
+    patient = None
+    if identity.role in CLINICAL_ROLES and queries.is_on_care_team(session, identity.user_id, patient_id):
+        patient = session.get(Patient, patient_id)
+    if patient is None:
+        raise AccessDenied(_CARE_TEAM_ONLY)
+    return patient
+
+
+def require_family_link(session: Session, identity: Identity, patient_id: int) -> FamilyContact:
+    """The family contact this person signs in as for the patient; AccessDenied otherwise."""
+    contact = None
+    if identity.role is Role.FAMILY:
+        contact = session.scalar(
+            select(FamilyContact)
+            .where(FamilyContact.user_id == identity.user_id, FamilyContact.patient_id == patient_id)
+            .limit(1)
+        )
+    if contact is None:
+        raise AccessDenied("Only a family member linked to this patient can do this.")
+    return contact
+
+
+def row_or_deny(session: Session, model: type[_Row], row_id: int) -> _Row:
+    """The row with this id; AccessDenied (saying no more than for someone off the care team) if none."""
+    row = session.get(model, row_id)
+    if row is None:
+        raise AccessDenied(_CARE_TEAM_ONLY)
+    return row
+
+
+def serialise_writes(session: Session) -> None:
+    """Take the writers' lock before reading what is about to change (see the module docstring)."""
+    audit.lock_chain(session)
+
+
+# ------------------------------------------------------------------------------------------------ reading
+
+
+def display_names(session: Session, ids: set[int | None]) -> dict[int, str]:
+    """User id -> display name for these users (None ids are skipped; unknown ids are left out)."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return dict(session.execute(select(User.id, User.display_name).where(User.id.in_(wanted))).all())
+
+
+def document(session: Session, patient_id: int) -> GoalsOfCareDocument | None:
+    return session.scalar(
+        select(GoalsOfCareDocument)
+        .where(GoalsOfCareDocument.patient_id == patient_id)
+        .execution_options(populate_existing=True)
+    )
+
+
+def latest_version(session: Session, doc: GoalsOfCareDocument | None) -> GoalsOfCareVersion | None:
+    """The document's newest saved version; None when there is no document or no version yet."""
+    if doc is None:
+        return None
+    return session.scalar(
+        select(GoalsOfCareVersion)
+        .where(GoalsOfCareVersion.document_id == doc.id)
+        .order_by(GoalsOfCareVersion.version_number.desc())
+        .limit(1)
+    )
+
+
+# ------------------------------------------------------------------------------------------------ final
+
+
+def final_refusal(doc: GoalsOfCareDocument) -> RecordFinal:
+    """The refusal for a change to a record the team signed off."""
+    when = f"{doc.final_at:%Y-%m-%d %H:%M} UTC" if doc.final_at else "earlier"
+    return RecordFinal(
+        f"Not saved: the team signed off this goals-of-care record and plan ({when}), so it is final and "
+        "can no longer be changed. Add an addendum instead."
+    )
+
+
+def refuse_if_final(doc: GoalsOfCareDocument | None) -> None:
+    """RecordFinal if the team signed off this record: it then takes addenda only."""
+    if doc is not None and doc.final_at is not None:
+        raise final_refusal(doc)
