@@ -7,6 +7,9 @@ fragment that polls one integer every POLL_SECONDS (access.shared_view.current_v
 moved, the fragment redraws the chart it already holds, with no query and no rebuilding; when it moved, a
 follower's chart is reloaded there, without rerunning the page and its video. Only when the switches must
 change (someone took over, or the first presenter started) does the fragment rerun the page.
+
+Two things keep a follower following on a busy page (the video reruns it often): the switches' defaults are
+the values they hold, and the fragment keeps one place in the page whatever the switches show (see show).
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ from access.roles import CLINICAL_ROLES
 from components import clock, symptom_charts
 from db.engine import transaction
 
-# Followers must see the presenter's change within 2 s: a 1 s poll leaves a second for the redraw.
+# Followers must see the presenter's change within 2 s: a 1 s poll leaves a second for the redraw. Not
+# shorter: each tick also costs the browser a redraw of the page (about 0.1 s of its main thread on a loaded
+# machine), so a 0.5 s poll doubled that cost for every follower and made the loaded case slower, not faster.
 POLL_SECONDS = 1.0
 DEFAULT_WINDOW_DAYS = 30
 
@@ -57,30 +62,44 @@ def show(identity: Identity, conference_id: int, *, key: str) -> None:
         st.info("None of the patients on this meeting's agenda are on your care team.")
         return
     _agenda_heatmap(identity, state, key)
+    # Streamlit names a fragment after its place in the page. Had the notice or the pickers come and gone
+    # above it, the fragment would move, and its old self would go on polling and drawing over the pickers:
+    # so each has a slot that is always there.
+    notice_slot = st.empty()
 
     present_key, follow_key = f"{key}.presenting", f"{key}.following"
     view = state.view
     if _taken_over(identity, state, present_key):
         assert view is not None
         st.session_state[present_key] = False  # before the switch is drawn, so it shows off
-        st.session_state[follow_key] = True
+        if not st.session_state.get(follow_key, True):
+            st.session_state[follow_key] = True
         state.my_version = 0
-        st.info(f"{view.presenter_name} is presenting now.")
-    st.session_state.setdefault(present_key, False)
-    st.session_state.setdefault(follow_key, True)
+        notice_slot.info(f"{view.presenter_name} is presenting now.")
+    # A switch's default is the value it holds, not a constant: Streamlit sends a held value only in the run
+    # that set it, and a browser that draws the switch without a value of its own (its first draw comes late
+    # on a busy machine, after a later run's copy) takes the default. With a constant default, Follow
+    # turned itself off on a follower's first page.
     presenting = st.toggle(
-        "Present my view to everyone", key=present_key, on_change=_from_current_view, args=(key, state)
+        "Present my view to everyone",
+        value=bool(st.session_state.get(present_key, False)),
+        key=present_key,
+        on_change=_from_current_view,
+        args=(key, state),
     )
     following = st.toggle(
         "Follow the presenter",
+        value=bool(st.session_state.get(follow_key, True)),
         key=follow_key,
         disabled=presenting or view is None,
         on_change=_from_current_view,
         args=(key, state),
     )
     own_view = presenting or view is None or not following
+    pickers_slot = st.empty()
     if own_view:
-        _pickers(key, state)
+        with pickers_slot.container():
+            _pickers(key, state)
     if presenting:
         patient_id, window_days = _picked(key)
         mine = view is not None and view.presenter_id == identity.user_id

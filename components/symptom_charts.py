@@ -287,8 +287,18 @@ def _score_panel(long: bool, score: str) -> alt.LayerChart:
     )
 
 
-@functools.lru_cache(maxsize=2)
+# Building a template takes most of a second of Altair work: one thread builds it while the others wait,
+# rather than every session that reruns meanwhile (the video's reruns start many) building its own.
+_TEMPLATE_LOCK = threading.Lock()
+
+
 def _trends_template(long: bool) -> dict[str, Any]:
+    with _TEMPLATE_LOCK:
+        return _build_trends_template(long)
+
+
+@functools.lru_cache(maxsize=2)
+def _build_trends_template(long: bool) -> dict[str, Any]:
     """The trend view's Vega-Lite spec without its data and window: validated once, shared by every
     patient and window, and never changed (callers copy its top level and set their own parameters and
     datasets there). The nine items in a 3 x 3 grid, the three scores below."""
@@ -502,8 +512,13 @@ def _heat_columns(rows: Sequence[LatestScores]) -> dict[str, pa.Array]:
     return columns
 
 
-@functools.lru_cache(maxsize=1)
 def _heatmap_template() -> dict[str, Any]:
+    with _TEMPLATE_LOCK:
+        return _build_heatmap_template()
+
+
+@functools.lru_cache(maxsize=1)
+def _build_heatmap_template() -> dict[str, Any]:
     """The heat map's spec without its data, shared and never changed, like _trends_template."""
     cell_words = {
         "Symptom": f"{_literal(esas.ITEM_LABELS)}[datum.key]",

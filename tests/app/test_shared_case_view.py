@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Block
 
 from access.accounts import Identity
 from access.roles import Role
@@ -30,6 +31,14 @@ def _session_for(clinic, role: Role, conference_id: int) -> AppTest:
     return at
 
 
+def _physician_and_nurse(engine, clinic) -> tuple[AppTest, AppTest]:
+    """Two clinicians in the demo meeting, each in their own session, both on its agenda's care team."""
+    with transaction(engine) as s:
+        conference_id = s.scalar(select(Conference.id))
+    physician = _session_for(clinic, Role.PHYSICIAN, conference_id)
+    return physician, _session_for(clinic, Role.NURSE, conference_id)
+
+
 def _views(engine) -> int:
     with transaction(engine) as s:
         return s.scalar(
@@ -38,10 +47,7 @@ def _views(engine) -> int:
 
 
 def test_the_follower_sees_what_the_presenter_shows_and_opens_it_once(engine, clinic):
-    with transaction(engine) as s:
-        conference_id = s.scalar(select(Conference.id))
-    physician = _session_for(clinic, Role.PHYSICIAN, conference_id)
-    nurse = _session_for(clinic, Role.NURSE, conference_id)
+    physician, nurse = _physician_and_nurse(engine, clinic)
     assert "Nobody is presenting yet" in page_text(nurse)
 
     physician.segmented_control(key="case.window").set_value(90).run()
@@ -72,10 +78,7 @@ def test_a_family_member_gets_no_case_view(engine, clinic):
 
 
 def test_taking_over_turns_the_previous_presenter_into_a_follower(engine, clinic):
-    with transaction(engine) as s:
-        conference_id = s.scalar(select(Conference.id))
-    physician = _session_for(clinic, Role.PHYSICIAN, conference_id)
-    nurse = _session_for(clinic, Role.NURSE, conference_id)
+    physician, nurse = _physician_and_nurse(engine, clinic)
     physician.toggle(key="case.presenting").set_value(True).run()
     nurse.run()
     nurse.toggle(key="case.presenting").set_value(True).run()
@@ -88,3 +91,37 @@ def test_taking_over_turns_the_previous_presenter_into_a_follower(engine, clinic
         "two presenters would fight over the view"
     )
     assert "Following Test Nurse" in text
+
+
+def _place_of(at: AppTest, text: str) -> int | None:
+    """The index, in the page's main block, of the top-level block showing `text`."""
+    for index, node in at.main.children.items():
+        if isinstance(node, Block) and any(text in markdown.value for markdown in node.get("markdown")):
+            return index
+    return None
+
+
+def test_each_switch_is_sent_with_the_value_it_holds_as_its_default(engine, clinic):
+    # A browser that draws a switch without a value of its own (its first draw late, after a later run's
+    # copy) takes the element's default: a constant False turned a follower's Follow off by itself.
+    physician, nurse = _physician_and_nurse(engine, clinic)
+    physician.toggle(key="case.presenting").set_value(True).run()
+    nurse.run()
+
+    assert physician.toggle(key="case.presenting").proto.default is True
+    assert nurse.toggle(key="case.following").proto.default is True
+    nurse.toggle(key="case.following").set_value(False).run()
+    assert nurse.toggle(key="case.following").proto.default is False
+
+
+def test_the_followed_chart_keeps_its_place_when_the_pickers_come_and_go(engine, clinic):
+    # Streamlit names a fragment after its place in the page: had the pickers pushed the polling fragment
+    # down, its old self would go on polling and drawing where the pickers now are.
+    physician, nurse = _physician_and_nurse(engine, clinic)
+    physician.toggle(key="case.presenting").set_value(True).run()
+    nurse.run()
+    following = _place_of(nurse, "Following Test Physician")
+
+    nurse.toggle(key="case.following").set_value(False).run()
+    assert nurse.selectbox(key="case.case"), "looking on her own, the nurse has the pickers"
+    assert following is not None and _place_of(nurse, "Looking on your own") == following

@@ -557,6 +557,18 @@ def home_heading(page: Page) -> Locator:
     return page.get_by_test_id("stMain").get_by_role("heading", name="Home", exact=True)
 
 
+def evaluate_in_frames(page: Page, script: str) -> list:
+    """`script` (returning a list) run in every frame of the page, the results joined: video tiles live
+    in the components' iframes."""
+    found: list = []
+    for frame in page.frames:
+        try:
+            found.extend(frame.evaluate(script))
+        except Exception:  # noqa: BLE001 - a frame navigating away mid-call is not a failure
+            continue
+    return found
+
+
 def page_text(page: Page) -> str:
     """Everything the page renders as text (main area and sidebar)."""
     return page.locator("body").inner_text()

@@ -25,6 +25,7 @@ from tests.e2e.conftest import (
     AppServer,
     AppServerFactory,
     demo_password,
+    evaluate_in_frames,
     home_heading,
     rerun_and_wait,
     wait_for_app,
@@ -51,13 +52,7 @@ _VIDEOS_JS = """() => Array.from(document.querySelectorAll('video')).map(v => ({
 
 
 def _all_videos(page: Page) -> list[dict]:
-    found: list[dict] = []
-    for frame in page.frames:
-        try:
-            found.extend(frame.evaluate(_VIDEOS_JS))
-        except Exception:  # noqa: BLE001 - a frame navigating away mid-call is not a failure
-            continue
-    return found
+    return evaluate_in_frames(page, _VIDEOS_JS)
 
 
 def _videos(page: Page) -> list[dict]:
