@@ -126,6 +126,7 @@ class SignOffStatus:
     acknowledgements: list[AcknowledgementView] = field(default_factory=list)
     final_at: dt.datetime | None = None
     final_hash: str | None = None
+    chair_id: int | None = None  # who may override a standing dissent
 
     @property
     def is_final(self) -> bool:
@@ -264,6 +265,7 @@ def _status(session: Session, patient_id: int, conference_id: int) -> SignOffSta
         ],
         doc.final_at if final_here and doc else None,
         doc.final_hash if final_here and doc else None,
+        session.scalar(select(Conference.chair_id).where(Conference.id == conference_id)),
     )
 
 

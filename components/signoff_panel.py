@@ -35,7 +35,7 @@ SHORT_HASH = 12
 
 @dataclass(frozen=True)
 class _Action:
-    kind: str  # "sign", "dissent" or "withdraw"
+    kind: str  # "sign", "dissent", "withdraw" or "override"
     expected_hash: str
     text: str = ""
     sign_off_id: int | None = None
@@ -74,7 +74,12 @@ def show(
         _record(identity, status, action, key)
 
 
-_DONE = {"sign": "Signed.", "dissent": "Your dissent is recorded.", "withdraw": "Withdrawn."}
+_DONE = {
+    "sign": "Signed.",
+    "dissent": "Your dissent is recorded.",
+    "withdraw": "Withdrawn.",
+    "override": "The dissent is overridden. It stays on the record, with your reason.",
+}
 
 
 def _record(identity: Identity, status: SignOffStatus, action: _Action, key: str) -> None:
@@ -84,6 +89,9 @@ def _record(identity: Identity, status: SignOffStatus, action: _Action, key: str
             if action.kind == "withdraw":
                 assert action.sign_off_id is not None
                 signoff.withdraw(session, identity, action.sign_off_id, clock.now())
+            elif action.kind == "override":
+                assert action.sign_off_id is not None
+                signoff.override_dissent(session, identity, action.sign_off_id, action.text, clock.now())
             else:
                 decide = signoff.sign if action.kind == "sign" else signoff.dissent
                 decide(
@@ -216,8 +224,11 @@ def _panel(
 
     if status.is_final:
         return action
+    if user_id == status.chair_id:
+        _chair_overrides(status, key)
     if role not in status.roles:
         st.caption(f"This conference's plan is not signed by the {role.label.lower()} role.")
+        _open_dialog(role, key)
         return action
     mine = [
         s
@@ -241,18 +252,48 @@ def _panel(
             "withdraw", status.current_hash, sign_off_id=live_mine[-1].sign_off_id
         )
         st.rerun()
-    # The open dialog is kept in state, so it stays open across full reruns until confirmed or closed.
-    opened = st.session_state.get(dialog_key)
-    if opened is not None:
-        kind, expected_hash = opened
-        close = partial(st.session_state.pop, dialog_key, None)
-        if kind == "sign":
-            st.dialog("Sign the goals of care and plan", on_dismiss=close)(_sign_dialog)(
-                expected_hash, role, key
-            )
-        else:
-            st.dialog("Record a dissent", on_dismiss=close)(_dissent_dialog)(expected_hash, key)
+    _open_dialog(role, key)
     return action
+
+
+def _chair_overrides(status: SignOffStatus, key: str) -> None:
+    """The chair's way past a dissent that stands on the content being signed: override it, with a reason.
+    The dissent stays listed, marked overridden, so the team's record shows both."""
+    standing = [
+        s
+        for s in status.signatures
+        if s.decision is SignOffDecision.DISSENT
+        and s.state == "live"
+        and s.content_sha256 == status.current_hash
+    ]
+    for s in standing:
+        label = f"Override the dissent of {s.user_name}"
+        if st.button(label, key=_k(key, f"override.{s.sign_off_id}"), help="As the conference chair"):
+            st.session_state[_k(key, "dialog")] = (
+                "override",
+                status.current_hash,
+                s.sign_off_id,
+                s.user_name,
+            )
+
+
+def _open_dialog(role: Role, key: str) -> None:
+    # The open dialog is kept in state, so it stays open across full reruns until confirmed or closed.
+    dialog_key = _k(key, "dialog")
+    opened = st.session_state.get(dialog_key)
+    if opened is None:
+        return
+    kind, expected_hash, *about = opened
+    close = partial(st.session_state.pop, dialog_key, None)
+    if kind == "sign":
+        st.dialog("Sign the goals of care and plan", on_dismiss=close)(_sign_dialog)(expected_hash, role, key)
+    elif kind == "override":
+        sign_off_id, name = about
+        st.dialog("Override a dissent", on_dismiss=close)(_override_dialog)(
+            expected_hash, sign_off_id, name, key
+        )
+    else:
+        st.dialog("Record a dissent", on_dismiss=close)(_dissent_dialog)(expected_hash, key)
 
 
 def _confirmed(key: str, action: _Action) -> None:
@@ -284,10 +325,25 @@ def _dissent_dialog(expected_hash: str, key: str) -> None:
         _confirmed(key, _Action("dissent", expected_hash, reason))
 
 
+def _override_dialog(expected_hash: str, sign_off_id: int, name: str, key: str) -> None:
+    st.write(
+        f"As the conference chair you can let the record become final despite {name}'s dissent. The dissent "
+        "stays on the record, marked overridden, with your reason beside it."
+    )
+    reason = st.text_area(
+        "Reason for overriding the dissent (required)", key=_k(key, "override_reason"), max_chars=2000
+    )
+    if st.button("Override the dissent", key=_k(key, "confirm_override"), type="primary"):
+        if not (reason or "").strip():
+            st.error("Please give a reason for overriding the dissent.", icon=":material/error:")
+            return
+        _confirmed(key, _Action("override", expected_hash, reason, sign_off_id=sign_off_id))
+
+
 def _done(message: str, *, key: str) -> None:
     st.session_state[_k(key, "notice")] = (True, message)
-    st.session_state.pop(_k(key, "statement"), None)
-    st.session_state.pop(_k(key, "dissent_reason"), None)
+    for typed in ("statement", "dissent_reason", "override_reason"):
+        st.session_state.pop(_k(key, typed), None)
     st.rerun()
 
 

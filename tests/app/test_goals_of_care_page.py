@@ -273,3 +273,46 @@ def test_an_accepted_amendment_request_is_saved_as_the_correction(app, engine, c
         answered = goc_service.open_record(s, _identity(clinic, Role.NURSE), pid).amendments[0]
     assert answered.request_id == request.request_id
     assert answered.status.value == "accepted" and answered.resulting_version == 2
+
+
+def _nurse_dissents(engine, clinic, pid: int) -> None:
+    with transaction(engine) as s:
+        conference_id = s.scalar(select(ConferenceCase.conference_id).where(ConferenceCase.patient_id == pid))
+        content_hash = care_plan.current_hash(s, pid, conference_id)
+        signoff.dissent(
+            s,
+            _identity(clinic, Role.NURSE),
+            pid,
+            conference_id,
+            "The family has not been asked about hospital transfer.",
+            content_hash,
+            dt.datetime.now(dt.UTC),
+        )
+
+
+def test_the_chair_overrides_a_dissent_with_a_reason_and_it_stays_on_record(app, engine, clinic):
+    pid = _patient_id(engine)
+    _save_directly(engine, clinic, Role.PHYSICIAN, pid, 0, "First conversation")
+    _nurse_dissents(engine, clinic, pid)
+
+    nurse, _ = _page(app, engine, "nurse")
+    assert "Dissent from Test Nurse" in page_text(nurse)
+    assert not [b for b in nurse.button if b.label.startswith("Override")], "only the chair may override"
+
+    at, _ = _page(app, engine, "physician")  # the physician chairs the demo conference
+    by_label(at.button, "Override the dissent of Test Nurse").click()
+    at = at.run()
+    by_label(at.button, "Override the dissent").click()
+    at = at.run()
+    assert "Please give a reason for overriding the dissent." in page_text(at), "an empty reason was taken"
+    at.text_area(key=f"goc.{pid}.signoff.override_reason").set_value("Transfer was discussed by phone.")
+    by_label(at.button, "Override the dissent").click()
+    at = at.run()
+    assert not at.exception
+    text = page_text(at)
+    assert "The dissent is overridden." in text
+    assert "Dissent, overridden by the chair" in text, "the dissent must stay listed"
+    captions = [c.value.replace("\\", "") for c in at.caption]  # as rendered: markdown escapes removed
+    assert "Overridden by Test Physician: Transfer was discussed by phone." in captions
+    assert "Reason for the dissent: The family has not been asked about hospital transfer." in captions
+    assert not [b for b in at.button if b.label.startswith("Override the dissent of")]
