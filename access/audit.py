@@ -22,6 +22,7 @@ from sqlalchemy import Select, select, text
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
+from db.engine import database_key
 from db.models import AuditEvent
 
 if TYPE_CHECKING:  # access.accounts imports this module
@@ -316,8 +317,7 @@ def record_view(
     Marked as recorded only once the caller's transaction commits, so a rolled-back view is recorded
     again next time."""
     when = now or dt.datetime.now(dt.UTC)
-    database = session.get_bind().url.render_as_string(hide_password=True)
-    key = (database, identity.sign_in_id, identity.user_id, action, canonical_json(what))
+    key = (database_key(session), identity.sign_in_id, identity.user_id, action, canonical_json(what))
     if _recent_views.recorded_since(key, when):
         return False
     record_by(session, identity, action, now=when, **what)

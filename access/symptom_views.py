@@ -21,6 +21,7 @@ from access.accounts import Identity
 from access.records import AccessDenied, may_view_patient
 from access.roles import CLINICAL_ROLES
 from db import symptom_queries
+from db.engine import database_key
 from db.models import ESAS_ITEM_COLUMNS, CareEventKind, Patient
 from db.symptom_queries import SeriesColumns, SeriesPoint
 
@@ -145,7 +146,7 @@ def patient_trends(
     stamp = symptom_queries.trend_stamp(session, patient_id)
     if stamp is None:
         raise AccessDenied("This patient record does not exist.")
-    key = (_database(session), patient_id, window_days)
+    key = (database_key(session), patient_id, window_days)
     loaded = _trends_cache.get(key)
     if (
         loaded is None
@@ -167,11 +168,6 @@ def patient_trends(
         now=now,
     )
     return loaded.trends
-
-
-def _database(session: Session) -> str:
-    """Which database a session reads, for cache keys: its URL without the password."""
-    return session.get_bind().url.render_as_string(hide_password=True)
 
 
 def _load_trends(

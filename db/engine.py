@@ -43,6 +43,12 @@ def engine_for(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+def database_key(session: Session) -> str:
+    """Which database a session reads, for process-wide caches keyed per database (tests run several in one
+    process): its URL without the password."""
+    return session.get_bind().url.render_as_string(hide_password=True)
+
+
 def get_engine() -> Engine:
     return engine_for(database_url())
 

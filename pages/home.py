@@ -2,7 +2,13 @@
 
 import streamlit as st
 
-from access.alert_workflow import AlertConflict, AlertRefused, alert_views, apply, sweep_missed_checkins
+from access.alert_workflow import (
+    AlertConflict,
+    AlertRefused,
+    alert_views,
+    apply,
+    sweep_missed_checkins_when_due,
+)
 from access.records import AccessDenied, home_overview
 from access.roles import CLINICAL_ROLES, PageId, Role
 from components import alert_list, clock, conference_list
@@ -17,7 +23,7 @@ st.write(f"Signed in as {identity.display_name} ({identity.role.label})")
 if identity.role in CLINICAL_ROLES:
     with transaction() as session:
         # Missed check-ins have no check-in to raise them: the care team opening Home is when we look.
-        sweep_missed_checkins(session, clock.now())
+        sweep_missed_checkins_when_due(session, clock.now())
         overview = home_overview(session, identity, clock.now())
         alerts = alert_views(session, overview.open_alerts)
     conferences, alert_column = st.columns([3, 2], gap="large")

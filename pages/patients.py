@@ -2,7 +2,13 @@
 
 import streamlit as st
 
-from access.alert_workflow import AlertConflict, AlertRefused, apply, patient_alerts, sweep_missed_checkins
+from access.alert_workflow import (
+    AlertConflict,
+    AlertRefused,
+    apply,
+    patient_alerts,
+    sweep_missed_checkins_when_due,
+)
 from access.records import AccessDenied, my_patients, patient_record
 from access.roles import PageId
 from access.symptom_views import PatientTrends, patient_trends
@@ -16,7 +22,7 @@ st.title("Patients")
 
 with transaction() as session:
     # Missed check-ins have no check-in to raise them: the care team opening the list is when we look.
-    sweep_missed_checkins(session, clock.now())
+    sweep_missed_checkins_when_due(session, clock.now())
     rows = my_patients(session, identity)
 chosen = patient_list.show(rows, clock.now().date(), key="patients")
 

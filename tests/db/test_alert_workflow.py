@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from access.accounts import Identity
 from access.alert_workflow import (
+    SWEEP_EVERY_SECONDS,
     AlertConflict,
     AlertRefused,
     AlertRequest,
@@ -19,6 +20,7 @@ from access.alert_workflow import (
     apply,
     patient_alerts,
     sweep_missed_checkins,
+    sweep_missed_checkins_when_due,
     time_to_intervention,
 )
 from access.records import AccessDenied
@@ -193,3 +195,24 @@ def test_missed_checkin_sweep_raises_once_and_not_twice(engine, team):
         )
     assert total == 1
     assert ("alert_raised", "system") in _actions(engine)
+
+
+def test_the_pages_sweep_at_most_once_a_minute_and_a_rolled_back_sweep_counts_for_nothing(engine, team):
+    later = NOW + dt.timedelta(days=4)
+
+    class Abandoned(Exception):
+        pass
+
+    with pytest.raises(Abandoned), transaction(engine) as s:
+        assert sweep_missed_checkins_when_due(s, later) == 1
+        raise Abandoned
+    with transaction(engine) as s:
+        assert sweep_missed_checkins_when_due(s, later) == 1, "the rolled-back sweep raised nothing"
+    soon = later + dt.timedelta(seconds=SWEEP_EVERY_SECONDS - 1)
+    with transaction(engine) as s:
+        assert sweep_missed_checkins_when_due(s, soon) is None, "every rerun of Home swept again"
+    with transaction(engine) as s:
+        due = later + dt.timedelta(seconds=SWEEP_EVERY_SECONDS)
+        assert sweep_missed_checkins_when_due(s, due) == 0, "a minute on, the pages must look again"
+        missed = select(func.count()).select_from(Alert).where(Alert.rule == AlertRule.MISSED_CHECKIN)
+        assert s.scalar(missed) == 1, "one gap, one alert"
