@@ -48,8 +48,9 @@ lint: $(TEST_STAMP)
 test: $(TEST_STAMP) chromium lint
 	scripts/with_postgres.sh env VESPER_REQUIRE_PG=1 $(PY) -m pytest -q
 
+# Benchmarks, on SQLite and on a throwaway PostgreSQL 15 cluster like the tests'.
 bench: $(TEST_STAMP)
-	$(PY) -m bench
+	scripts/with_postgres.sh $(PY) -m bench
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

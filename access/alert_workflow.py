@@ -16,7 +16,6 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import event as sa_event
 from sqlalchemy import func, literal, select, text, update
 from sqlalchemy.orm import Session
 
@@ -27,7 +26,7 @@ from access.records import AccessDenied
 from access.roles import CLINICAL_ROLES
 from clinical.alerts import AlertThresholds, missed_checkin
 from db import queries
-from db.engine import database_key
+from db.engine import after_commit, database_key
 from db.models import Alert, AlertRule, AlertStatus, Patient, SymptomAssessment, User
 
 ACTION_NOTE_MAX_CHARS = 2000
@@ -278,11 +277,11 @@ def sweep_missed_checkins_when_due(session: Session, now: dt.datetime) -> int | 
         return None
     raised = sweep_missed_checkins(session, now)
 
-    def mark(_: Session) -> None:
+    def mark() -> None:
         with _sweeps_lock:
             _last_sweeps[key] = now
 
-    sa_event.listen(session, "after_commit", mark, once=True)
+    after_commit(session, mark)
     return raised
 
 

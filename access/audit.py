@@ -9,6 +9,7 @@ removing any row behind the portal's back breaks the chain at that row, and `ver
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import sys
@@ -18,11 +19,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, select, text
-from sqlalchemy import event as sa_event
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    Text,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningInsert
 
-from db.engine import database_key
+from db.engine import SQLITE_SHA256_FUNCTION, after_commit, database_key, execute_core
 from db.models import AuditEvent
 
 if TYPE_CHECKING:  # access.accounts imports this module
@@ -212,6 +224,55 @@ def lock_chain(session: Session) -> None:
         session.execute(text("UPDATE alembic_version SET version_num = version_num WHERE 1 = 0"))
 
 
+# The columns record() binds per call; prev_hash and hash are computed by the INSERT itself.
+_EVENT_FIELDS = (
+    "occurred_at",
+    "actor_user_id",
+    "actor_name",
+    "action",
+    "patient_id",
+    "target_type",
+    "target_id",
+    "details",
+)
+
+
+def _sha256_hex(dialect: str, value: ColumnElement[str]) -> ColumnElement[str]:
+    """SQL for the lowercase hex SHA-256 of the UTF-8 bytes of `value`: what chain_hash computes."""
+    if dialect == "postgresql":
+        digest = func.sha256(func.convert_to(value, literal_column("'UTF8'")))
+        return func.encode(digest, literal_column("'hex'"), type_=String)
+    return getattr(func, SQLITE_SHA256_FUNCTION)(value, type_=String)
+
+
+@functools.cache
+def _append_statement(dialect: str) -> ReturningInsert[tuple[int, str, str]]:
+    """INSERT ... SELECT that reads the last hash and chains onto it in one statement.
+
+    One round trip instead of a read then an ORM flush. record() takes the chain lock first, so no other
+    writer can append between the read and the insert.
+    """
+    # The table, not the mapped class: a Core statement, run on the session's connection (execute_core).
+    table = AuditEvent.__table__
+    columns = table.c
+    last_hash = select(columns.hash).order_by(columns.id.desc()).limit(1).scalar_subquery()
+    # A subquery, so the previous hash is read once and the same value is both stored and hashed.
+    chain = select(
+        func.coalesce(last_hash, bindparam("genesis", GENESIS_HASH, type_=String)).label("prev")
+    ).subquery("p")
+    chained = chain.c.prev.concat(bindparam("payload_json", type_=Text))
+    source = select(
+        *(bindparam(name, type_=columns[name].type) for name in _EVENT_FIELDS),
+        chain.c.prev,
+        _sha256_hex(dialect, chained),
+    )
+    return (
+        insert(table)
+        .from_select([*_EVENT_FIELDS, "prev_hash", "hash"], source)
+        .returning(columns.id, columns.prev_hash, columns.hash)
+    )
+
+
 def record(
     session: Session,
     action: str,
@@ -224,26 +285,31 @@ def record(
     details: dict[str, Any] | None = None,
     now: dt.datetime | None = None,
 ) -> AuditEvent:
-    """Append one event to the chain, inside the caller's transaction."""
+    """Append one event to the chain, inside the caller's transaction.
+
+    Returns the stored event as a transient AuditEvent (not added to the session: the row is already
+    written), with its id and hashes as the database computed them.
+    """
     if action not in ACTIONS:
         raise UnknownAuditAction(f"audit action {action!r} is not registered in access.audit.ACTIONS")
+    values: dict[str, Any] = {
+        "occurred_at": (now or dt.datetime.now(dt.UTC)).replace(microsecond=0),
+        "actor_user_id": actor_user_id,
+        "actor_name": actor_name,
+        "action": action,
+        "patient_id": patient_id,
+        "target_type": target_type,
+        "target_id": None if target_id is None else str(target_id),
+        # Stored as it reads back (e.g. dates as strings), so verify() hashes exactly what was hashed here.
+        "details": json.loads(canonical_json(details or {})),
+    }
+    event = AuditEvent(**values)
+    # The very payload verify() rebuilds from the stored row, so the SQL hash equals chain_hash's.
+    payload_json = canonical_json(event_payload(event))
     lock_chain(session)
-    prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS_HASH
-    event = AuditEvent(
-        occurred_at=(now or dt.datetime.now(dt.UTC)).replace(microsecond=0),
-        actor_user_id=actor_user_id,
-        actor_name=actor_name,
-        action=action,
-        patient_id=patient_id,
-        target_type=target_type,
-        target_id=None if target_id is None else str(target_id),
-        details=json.loads(canonical_json(details or {})),
-        prev_hash=prev,
-        hash="",
-    )
-    event.hash = chain_hash(prev, event_payload(event))
-    session.add(event)
-    session.flush()
+    dialect = session.get_bind().dialect.name
+    row = execute_core(session, _append_statement(dialect), {**values, "payload_json": payload_json}).one()
+    event.id, event.prev_hash, event.hash = row
     return event
 
 
@@ -321,7 +387,7 @@ def record_view(
     if _recent_views.recorded_since(key, when):
         return False
     record_by(session, identity, action, now=when, **what)
-    sa_event.listen(session, "after_commit", lambda _: _recent_views.mark(key, when), once=True)
+    after_commit(session, lambda: _recent_views.mark(key, when))
     return True
 
 

@@ -9,10 +9,11 @@ Measures, on SQLite and (when a PostgreSQL URL is available) on PostgreSQL:
   nothing changed, which reuses what the previous run loaded and built (access.symptom_views.REUSE_SECONDS)
   and still checks access, but writes no second audit event for the same opening (access.audit.record_view);
 - the queries alone, on the schema the migrations build (with the (patient_id, assessed_at) index of
-  migration 0004).
+  migration 0004, and the weekly roll-up of migration 0006 that the one- and two-year charts read, kept by
+  triggers as the check-ins are loaded), and the two-year query the roll-up replaced, as its baseline.
 
-PostgreSQL: VESPER_TEST_PG_URL (set by scripts/with_postgres.sh) or DATABASE_URL_PG, a server where this may
-create and drop a database named vesper_bench. Prints one JSON object on its last line.
+PostgreSQL: VESPER_TEST_PG_URL (set by scripts/with_postgres.sh, as `make bench` does) or DATABASE_URL_PG, a
+server where this may create and drop a database named vesper_bench. Prints one JSON object on its last line.
 
     PYTHONPATH=. .venv/bin/python -m bench.bench_symptoms
     scripts/with_postgres.sh env PYTHONPATH=. .venv/bin/python -m bench.bench_symptoms
@@ -33,7 +34,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert, inspect, text
+from sqlalchemy import create_engine, func, insert, inspect, select, text
 from sqlalchemy.engine import make_url
 from streamlit.testing.v1 import AppTest
 
@@ -43,7 +44,7 @@ from access.roles import Role
 from access.symptom_views import patient_trends
 from components import symptom_charts
 from db import symptom_queries
-from db.engine import engine_for, transaction
+from db.engine import engine_for, execute_core, transaction
 from db.models import (
     ESAS_ITEM_COLUMNS,
     Alert,
@@ -57,13 +58,14 @@ from db.models import (
     PcocPhase,
     SymptomAssessment,
     User,
+    symptom_weeks,
 )
 from db.schema import upgrade as migrate
 
 PATIENTS = int(os.environ.get("VESPER_BENCH_PATIENTS", "500"))
 DAYS = 730
 HEATMAP_PATIENTS = 20
-ROUNDS = int(os.environ.get("VESPER_BENCH_ROUNDS", "15"))
+ROUNDS = int(os.environ.get("VESPER_BENCH_ROUNDS", "31"))
 CHUNK = 20_000
 NOW = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
 TARGET_RATIO = 3.0
@@ -181,9 +183,15 @@ def _build(url: str) -> tuple[int, list[int]]:
             ],
         )
     _log(f"  built in {time.perf_counter() - started:.0f} s")
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(text("ANALYZE"))
+    # The state a live database is in, not one still busy with its bulk load: on PostgreSQL, statistics
+    # gathered and the dead row versions left by loading (each check-in rewrites its week in
+    # symptom_weeks) cleared, as autovacuum would, then written out; on SQLite, the write-ahead log folded in.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("VACUUM (ANALYZE)"))
+            conn.execute(text("CHECKPOINT"))
+        else:
+            conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
     return user_id, patient_ids
 
 
@@ -267,6 +275,18 @@ def _measure(url: str, user_id: int, patient_ids: list[int]) -> dict[str, object
     with engine.connect() as conn:
         indexes = {ix["name"] for ix in inspect(conn).get_indexes("symptom_assessments")}
     assert PATIENT_TIME_INDEX in indexes, f"the migrations did not create {PATIENT_TIME_INDEX}"
+    with transaction(engine) as s:
+        weeks, summed = s.execute(select(func.count(), func.sum(symptom_weeks.c.checkins))).one()
+    # Kept by the database's triggers through the bulk load: every check-in counted once.
+    assert summed == PATIENTS * DAYS, f"the weekly roll-up holds {summed} check-ins, not {PATIENTS * DAYS}"
+
+    two_years = {
+        "patient_id": patient,
+        "since": NOW - dt.timedelta(days=730),
+        "until": NOW,
+        "origin": symptom_queries.ORIGIN_SECONDS,
+        "bucket_seconds": int(symptom_queries.WEEK.total_seconds()),
+    }
 
     def queries() -> dict[str, float]:
         with transaction(engine) as s:
@@ -280,7 +300,14 @@ def _measure(url: str, user_id: int, patient_ids: list[int]) -> dict[str, object
                 "latest_scores_20_ms": _median_ms(
                     lambda: symptom_queries.latest_scores(s, team, care_team_of=user_id)
                 ),
-                "trend_stamp_ms": _median_ms(lambda: symptom_queries.trend_stamp(s, patient)),
+                "trend_stamp_ms": _median_ms(lambda: symptom_queries.trend_stamp(s, patient, user_id)),
+                # The baseline the weekly roll-up replaced: the same two years averaged week by week from
+                # every check-in (730 rows read and grouped).
+                "item_series_2y_from_every_checkin_ms": _median_ms(
+                    lambda: execute_core(
+                        s, symptom_queries._bucket_statement(engine.dialect.name), two_years
+                    ).all()
+                ),
             }
 
     with transaction(engine) as s:
@@ -325,6 +352,7 @@ def _measure(url: str, user_id: int, patient_ids: list[int]) -> dict[str, object
             for p in series.points
         ),
         "bucket_2y_days": series.bucket.days if series.bucket else 0,
+        "roll_up_weeks": weeks,
         "chart_page_2y_breakdown_ms": {k: round(v, 2) for k, v in breakdown.items()},
         "queries_ms": {k: round(v, 2) for k, v in plain.items()},
     }

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+import psycopg
+from sqlalchemy import Engine, Executable, Result, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -19,7 +22,19 @@ def database_url() -> str:
     return os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
 
 
+# SQLite has no built-in hash function; access.audit computes each event's chain hash inside its INSERT, as
+# PostgreSQL does with sha256(), so the function must exist on every connection.
+SQLITE_SHA256_FUNCTION = "vesper_sha256"
+
+
+def _sha256_hex(value: str | None) -> str | None:
+    return None if value is None else hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    # Declared deterministic (it is) so SQLite may evaluate it once per distinct input and allow it in
+    # indexes and constraints, as it would a built-in.
+    dbapi_connection.create_function(SQLITE_SHA256_FUNCTION, 1, _sha256_hex, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -40,7 +55,17 @@ def engine_for(url: str) -> Engine:
     if url.startswith("postgresql://"):
         # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True)
+    event.listen(engine, "before_cursor_execute", _binary_results_if_asked)
+    return engine
+
+
+def _binary_results_if_asked(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+    # Results in binary rather than text: numbers and timestamps arrive ready to use instead of being
+    # parsed, which nearly halves the time to read a chart's hundred weekly rows. Only for statements that
+    # ask (execute_core's): SQLAlchemy's own catalogue queries expect text.
+    if context is not None and context.execution_options.get(BINARY_RESULTS):
+        cursor.format = psycopg.pq.Format.BINARY
 
 
 def database_key(session: Session) -> str:
@@ -51,6 +76,41 @@ def database_key(session: Session) -> str:
 
 def get_engine() -> Engine:
     return engine_for(database_url())
+
+
+_AFTER_COMMIT = "vesper.after_commit"
+# Execution option: ask PostgreSQL for this statement's results in binary (see _binary_results_if_asked).
+BINARY_RESULTS = "vesper_binary_results"
+
+
+def after_commit(session: Session, action: Callable[[], None]) -> None:
+    """Run `action` once the session's current transaction commits; never if it rolls back.
+
+    For process-wide memories of what the database holds (a cache entry, a view already audited): kept
+    only once the rows behind them are there for everyone. One listener for every session, registered
+    once below, rather than one registered per call: that costs more than the query it follows."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(action)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    for action in session.info.pop(_AFTER_COMMIT, ()):
+        action()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_commit(session: Session) -> None:
+    session.info.pop(_AFTER_COMMIT, None)
+
+
+def execute_core(
+    session: Session, statement: Executable, params: Mapping[str, Any] | None = None
+) -> Result[Any]:
+    """Run a Core statement (plain rows, no ORM objects) in the session's transaction, after flushing what
+    the session holds as a query would. Skips the ORM's execution layers, which cost more than many of the
+    chart queries themselves."""
+    session.flush()
+    return session.connection().execute(statement, params, execution_options={BINARY_RESULTS: True})
 
 
 @contextmanager

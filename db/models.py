@@ -10,12 +10,14 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     CheckConstraint,
+    Column,
     Enum,
     ForeignKey,
     Index,
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -308,6 +310,40 @@ class SymptomAssessment(Base):
         # Every chart, alert rule and "latest check-in" reads one patient's rows by time.
         Index("ix_symptom_assessments_patient_assessed", "patient_id", "assessed_at"),
     )
+
+
+# The scores a week's roll-up keeps sums of; which items each adds up is db.symptom_queries' business.
+SCORE_NAMES = ("total", "physical", "emotional")
+
+# One row per patient per week (Monday 00:00 UTC to the next), summing that week's check-ins: what the
+# one- and two-year charts read instead of every check-in. Kept by the database itself: triggers on
+# symptom_assessments recompute a week whenever a check-in in it is added, changed or removed (migration
+# 0006), so no code path can forget it. Derived data, hence no foreign key: it is rebuilt, never edited.
+# `week` counts weeks since Monday 5 January 1970. Per item: the sum and count of the answers and the
+# highest; per score: the sum and count over check-ins that answered every item the score needs.
+symptom_weeks = Table(
+    "symptom_weeks",
+    Base.metadata,
+    Column("patient_id", Integer, primary_key=True),
+    Column("week", Integer, primary_key=True),
+    Column("checkins", Integer, nullable=False),
+    Column("first_at", UTCDateTime(), nullable=False),
+    Column("last_at", UTCDateTime(), nullable=False),
+    # The least and greatest completed_by of the week: equal when one kind of person completed them all.
+    Column("by_least", String(32), nullable=False),
+    Column("by_most", String(32), nullable=False),
+    *(
+        Column(f"{item}_{part}", Integer, nullable=part != "answered")
+        for item in ESAS_ITEM_COLUMNS
+        for part in ("sum", "answered", "max")
+    ),
+    *(
+        Column(f"{score}_{part}", Integer, nullable=part != "answered")
+        for score in SCORE_NAMES
+        for part in ("sum", "answered")
+    ),
+    sqlite_with_rowid=False,
+)
 
 
 class Alert(Base):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Exists, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from db.models import (
@@ -29,15 +29,14 @@ def care_team_patient_ids(user_id: int) -> Select[tuple[int]]:
     return select(CareTeamMember.patient_id).where(CareTeamMember.user_id == user_id)
 
 
+def on_care_team(user_id: ColumnElement[int] | int, patient_id: ColumnElement[int] | int) -> Exists:
+    """True when the user is on the patient's care team: an expression, so a query can ask it alongside
+    what it reads (access.records.may_view_patient decides with it)."""
+    return exists().where(CareTeamMember.user_id == user_id, CareTeamMember.patient_id == patient_id)
+
+
 def is_on_care_team(session: Session, user_id: int, patient_id: int) -> bool:
-    return (
-        session.scalar(
-            select(CareTeamMember.id).where(
-                CareTeamMember.user_id == user_id, CareTeamMember.patient_id == patient_id
-            )
-        )
-        is not None
-    )
+    return bool(session.scalar(select(on_care_team(user_id, patient_id))))
 
 
 def family_patient_ids(user_id: int) -> Select[tuple[int]]:

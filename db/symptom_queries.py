@@ -21,33 +21,49 @@ from sqlalchemy import (
     Integer,
     Row,
     Select,
+    String,
+    and_,
     bindparam,
     cast,
     extract,
     func,
+    literal,
+    literal_column,
+    null,
+    or_,
     select,
     true,
+    union_all,
 )
 from sqlalchemy.orm import Session, aliased
 
+from db.engine import execute_core
 from db.models import (
     ESAS_ITEM_COLUMNS,
+    SCORE_NAMES,
     Alert,
     CareEvent,
     CareTeamMember,
     CompletedBy,
     Patient,
     SymptomAssessment,
+    symptom_weeks,
 )
+from db.queries import on_care_team
 
 # The score series drawn beside the nine items. Kept here (not imported from clinical/) because the sums
 # are SQL expressions; tests check they match clinical.esas.
 PHYSICAL_COLUMNS = ("pain", "tiredness", "drowsiness", "nausea", "lack_of_appetite", "shortness_of_breath")
 EMOTIONAL_COLUMNS = ("depression", "anxiety")
-SCORE_NAMES = ("total", "physical", "emotional")
 SERIES_PER_POINT = len(ESAS_ITEM_COLUMNS) + len(SCORE_NAMES)
 
 DAY = dt.timedelta(days=1)
+WEEK = 7 * DAY
+# Buckets are fixed stretches of the calendar, not counted back from now: a point is one UTC day, two days,
+# a week from Monday 00:00 UTC, and so on, and stays the same point as time goes on. They are numbered from
+# Monday 5 January 1970 (weeks in db.models.symptom_weeks count from there too).
+ORIGIN = dt.datetime(1970, 1, 5, tzinfo=dt.UTC)
+ORIGIN_SECONDS = int(ORIGIN.timestamp())
 # Bucket sizes tried in order: the smallest one that keeps the chart within its point budget wins.
 BUCKET_SIZES: tuple[dt.timedelta, ...] = (
     DAY,
@@ -174,13 +190,20 @@ def _epoch_seconds(dialect: str, column: ColumnElement[dt.datetime]) -> ColumnEl
 
 
 def choose_bucket(window: dt.timedelta, checkins: int, per_series: int) -> dt.timedelta | None:
-    """None (no aggregation) when every check-in fits in the budget, else the smallest bucket that does."""
+    """None (no aggregation) when every check-in fits in the budget, else the smallest bucket that does.
+
+    A window rarely starts on a bucket's edge, so it touches one bucket more than it spans."""
     if checkins <= per_series:
         return None
     for size in BUCKET_SIZES:
-        if math.ceil(window / size) <= per_series:
+        if math.ceil(window / size) + 1 <= per_series:
             return size
-    return dt.timedelta(seconds=math.ceil(window.total_seconds() / per_series))
+    return dt.timedelta(seconds=math.ceil(window.total_seconds() / max(1, per_series - 1)))
+
+
+def bucket_number(at: dt.datetime, size: dt.timedelta) -> int:
+    """Which bucket of this size a moment falls in (see ORIGIN)."""
+    return (at - ORIGIN) // size
 
 
 def item_series(
@@ -202,18 +225,16 @@ def item_series(
     per_series = max(1, max_points // SERIES_PER_POINT)
     window = {"patient_id": patient_id, "since": since, "until": until, "limit": per_series + 1}
     if until - since <= per_series * DAY:
-        rows = session.execute(_raw_statement(), window).all()
+        rows = execute_core(session, _raw_statement(), window).all()
         if len(rows) <= per_series:
             return ItemSeries(since, until, None, len(rows), _raw_columns(rows))
     # More check-ins than fit (or a window too long to expect otherwise): the bucket depends on the window.
     bucket = choose_bucket(until - since, per_series + 1, per_series)
     assert bucket is not None
-    dialect = session.get_bind().dialect.name
-    params = window | {"since_epoch": int(since.timestamp()), "bucket_seconds": int(bucket.total_seconds())}
-    columns = _bucket_columns(session.execute(_bucket_statement(dialect), params).all())
+    columns = _bucket_columns(_bucket_rows(session, window, bucket))
     checkins = sum(columns.n)
     if checkins <= per_series:
-        rows = session.execute(_raw_statement(), window).all()
+        rows = execute_core(session, _raw_statement(), window).all()
         return ItemSeries(since, until, None, len(rows), _raw_columns(rows))
     return ItemSeries(since, until, bucket, checkins, columns)
 
@@ -241,25 +262,97 @@ def _raw_statement() -> Select[Any]:
     )
 
 
+def _bucket_rows(session: Session, window: dict[str, Any], bucket: dt.timedelta) -> Sequence[Row[Any]]:
+    """The buckets of a window, one row each, in time order (as _bucket_columns reads them).
+
+    Week buckets come from the weekly roll-up (db.models.symptom_weeks) for every week the window holds
+    whole, and from the check-ins themselves for the part weeks at its two ends: one query either way."""
+    dialect = session.get_bind().dialect.name
+    if bucket != WEEK:
+        params = window | {"origin": ORIGIN_SECONDS, "bucket_seconds": int(bucket.total_seconds())}
+        return execute_core(session, _bucket_statement(dialect), params).all()
+    since, until = window["since"], window["until"]
+    # The first week starting at or after `since`, and the week `until` falls in (its check-in at `until`
+    # belongs to the window, the rest of that week does not).
+    first_whole = -((ORIGIN - since) // WEEK)
+    after_whole = bucket_number(until, WEEK)
+    params = window | {
+        "origin": ORIGIN_SECONDS,
+        "bucket_seconds": int(WEEK.total_seconds()),
+        "first_whole": first_whole,
+        "after_whole": after_whole,
+        "whole_from": ORIGIN + first_whole * WEEK,
+        "whole_until": ORIGIN + after_whole * WEEK,
+    }
+    return execute_core(session, _week_statement(dialect), params).all()
+
+
+@functools.cache
+def _week_statement(dialect: str) -> Select[Any]:
+    # The check-ins come first in the UNION: its first SELECT's column types decode every row, so the
+    # roll-up's completed_by text and timestamps come back as CompletedBy and aware datetimes alike.
+    edges = _grouped(dialect, edges_only=True)
+    weeks = symptom_weeks.c
+
+    def mean(part: str) -> ColumnElement[Any]:
+        return cast(weeks[f"{part}_sum"], Float) / func.nullif(weeks[f"{part}_answered"], literal_column("0"))
+
+    columns: list[ColumnElement[Any]] = [
+        weeks.week.label("bucket"),
+        weeks.first_at,
+        weeks.last_at,
+        weeks.checkins,
+        weeks.by_least,
+        weeks.by_most,
+    ]
+    for c in ESAS_ITEM_COLUMNS:
+        columns += [mean(c), weeks[f"{c}_max"]]
+    columns += [mean(name) for name in SCORE_NAMES]
+    whole = select(*columns).where(
+        weeks.patient_id == bindparam("patient_id"),
+        weeks.week >= bindparam("first_whole", type_=Integer),
+        weeks.week < bindparam("after_whole", type_=Integer),
+    )
+    return union_all(edges, whole).order_by(literal_column("bucket"))  # type: ignore[return-value]
+
+
 @functools.cache
 def _bucket_statement(dialect: str) -> Select[Any]:
-    # The bucket number is computed once in a subquery and grouped on outside it, so PostgreSQL sees one
-    # expression (two bound copies of the same value would be two different parameters to it).
-    offset = _epoch_seconds(dialect, SymptomAssessment.assessed_at) - bindparam("since_epoch", type_=Integer)
+    grouped = _grouped(dialect, edges_only=False)
+    return grouped.order_by(grouped.selected_columns.bucket)
+
+
+def _grouped(dialect: str, *, edges_only: bool) -> Select[Any]:
+    """Check-ins in the window averaged per bucket, unordered; with edges_only, only those outside the
+    whole weeks [whole_from, whole_until).
+
+    The bucket number is computed once in a subquery and grouped on outside it, so PostgreSQL sees one
+    expression (two bound copies of the same value would be two different parameters to it)."""
+    offset = _epoch_seconds(dialect, SymptomAssessment.assessed_at) - bindparam("origin", type_=Integer)
     # Floor division of non-negative integers: the same bucket number on both databases.
     number = (offset // bindparam("bucket_seconds", type_=Integer)).label("bucket")
     scores = _score_exprs()
-    inner = (
-        select(
-            number,
-            SymptomAssessment.assessed_at,
-            SymptomAssessment.completed_by,
-            *[getattr(SymptomAssessment, c) for c in ESAS_ITEM_COLUMNS],
-            *[expr.label(f"score_{name}") for name, expr in scores.items()],
-        )
-        .where(*_in_window())
-        .subquery()
+    rows = select(
+        number,
+        SymptomAssessment.assessed_at,
+        SymptomAssessment.completed_by,
+        *[getattr(SymptomAssessment, c) for c in ESAS_ITEM_COLUMNS],
+        *[expr.label(f"score_{name}") for name, expr in scores.items()],
     )
+    if edges_only:
+        at = SymptomAssessment.assessed_at
+        # Two ranges spelled out, each a range of the (patient_id, assessed_at) index: SQLite would otherwise
+        # walk the whole window. (Written with the patient outside the OR, which SQLite's planner needs.)
+        rows = rows.where(
+            SymptomAssessment.patient_id == bindparam("patient_id"),
+            or_(
+                and_(at >= bindparam("since"), at < bindparam("whole_from")),
+                and_(at >= bindparam("whole_until"), at <= bindparam("until")),
+            ),
+        )
+    else:
+        rows = rows.where(*_in_window())
+    inner = rows.subquery()
     aggregates: list[ColumnElement[Any]] = [
         func.min(inner.c.assessed_at),
         func.max(inner.c.assessed_at),
@@ -270,7 +363,7 @@ def _bucket_statement(dialect: str) -> Select[Any]:
     for c in ESAS_ITEM_COLUMNS:
         aggregates += [_mean(dialect, inner.c[c]), func.max(inner.c[c])]
     aggregates += [_mean(dialect, inner.c[f"score_{name}"]) for name in scores]
-    return select(inner.c.bucket, *aggregates).group_by(inner.c.bucket).order_by(inner.c.bucket)
+    return select(inner.c.bucket, *aggregates).group_by(inner.c.bucket)
 
 
 def _mean(dialect: str, column: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -322,9 +415,10 @@ def _bucket_columns(rows: Sequence[Sequence[object]]) -> SeriesColumns:
             a.value if a == b and isinstance(a, CompletedBy) else MIXED
             for a, b in zip(least, most, strict=True)
         ),
-        item_mean={c: _floats(items[2 * i]) for i, c in enumerate(ESAS_ITEM_COLUMNS)},
-        item_max={c: _ints(items[2 * i + 1]) for i, c in enumerate(ESAS_ITEM_COLUMNS)},
-        score_mean={s: _floats(v) for s, v in zip(SCORE_NAMES, scores, strict=True)},
+        # Already floats and ints: every mean is computed as a float on both databases (see _mean).
+        item_mean={c: items[2 * i] for i, c in enumerate(ESAS_ITEM_COLUMNS)},  # type: ignore[misc]
+        item_max={c: items[2 * i + 1] for i, c in enumerate(ESAS_ITEM_COLUMNS)},  # type: ignore[misc]
+        score_mean=dict(zip(SCORE_NAMES, scores, strict=True)),  # type: ignore[arg-type]
     )
 
 
@@ -348,7 +442,7 @@ def latest_scores(
         statement = statement.where(
             Patient.id.in_(select(CareTeamMember.patient_id).where(CareTeamMember.user_id == care_team_of))
         )
-    rows = session.execute(statement).all()
+    rows = execute_core(session, statement).all()
     order = {pid: i for i, pid in enumerate(dict.fromkeys(patient_ids))}
     return sorted(rows, key=lambda row: order[row.patient_id])
 
@@ -375,62 +469,79 @@ def _latest_statement() -> Select[Any]:
     ).outerjoin(SymptomAssessment, SymptomAssessment.id == latest_id)
 
 
-def alerts_between(
+def chart_markers(
     session: Session, patient_id: int, since: dt.datetime, until: dt.datetime
 ) -> Sequence[Row[Any]]:
-    """The patient's alerts raised in [since, until], oldest first: rows of raised_at, item, message and
-    status."""
-    return session.execute(
-        _alerts_statement(), {"patient_id": patient_id, "since": since, "until": until}
+    """What a trend chart marks in [since, until], oldest first, in one query: rows of marked_at,
+    kind ("alert", or a CareEventKind value), item, label and status. Alerts carry their item (None for
+    the total or a missed check-in), message and AlertStatus; care events their description, with no item
+    or status."""
+    return execute_core(
+        session, _markers_statement(), {"patient_id": patient_id, "since": since, "until": until}
     ).all()
 
 
 @functools.cache
-def _alerts_statement() -> Select[Any]:
-    return (
-        select(Alert.raised_at, Alert.item, Alert.message, Alert.status)
-        .where(
-            Alert.patient_id == bindparam("patient_id"),
-            Alert.raised_at >= bindparam("since"),
-            Alert.raised_at <= bindparam("until"),
-        )
-        .order_by(Alert.raised_at, Alert.id)
+def _markers_statement() -> Select[Any]:
+    # Alerts come first in the UNION: its first SELECT's types decode every row, so an alert's status
+    # comes back as an AlertStatus, and a care event's kind as its stored text.
+    alerts = select(
+        Alert.raised_at.label("marked_at"),
+        literal("alert", String(32)).label("kind"),
+        Alert.item,
+        Alert.message.label("label"),
+        Alert.status,
+        Alert.id,
+    ).where(
+        Alert.patient_id == bindparam("patient_id"),
+        Alert.raised_at >= bindparam("since"),
+        Alert.raised_at <= bindparam("until"),
+    )
+    events = select(
+        CareEvent.occurred_at,
+        cast(CareEvent.kind, String(32)),
+        null(),
+        CareEvent.description,
+        null(),
+        CareEvent.id,
+    ).where(
+        CareEvent.patient_id == bindparam("patient_id"),
+        CareEvent.occurred_at >= bindparam("since"),
+        CareEvent.occurred_at <= bindparam("until"),
+    )
+    return union_all(alerts, events).order_by(  # type: ignore[return-value]
+        literal_column("marked_at"), literal_column("id")
     )
 
 
-def care_events_between(
-    session: Session, patient_id: int, since: dt.datetime, until: dt.datetime
-) -> Sequence[Row[Any]]:
-    """The patient's plan and medication changes in [since, until], oldest first: rows of occurred_at,
-    kind and description."""
-    return session.execute(
-        _care_events_statement(), {"patient_id": patient_id, "since": since, "until": until}
-    ).all()
+@dataclass(frozen=True)
+class TrendStamp:
+    """A patient's name and MRN, whether the asking user is on their care team, and `data`: a cheap
+    fingerprint of everything their trend chart is drawn from (see trend_stamp)."""
+
+    given_name: str
+    family_name: str
+    mrn: str
+    on_care_team: bool
+    data: tuple[object, ...]
 
 
-@functools.cache
-def _care_events_statement() -> Select[Any]:
-    return (
-        select(CareEvent.occurred_at, CareEvent.kind, CareEvent.description)
-        .where(
-            CareEvent.patient_id == bindparam("patient_id"),
-            CareEvent.occurred_at >= bindparam("since"),
-            CareEvent.occurred_at <= bindparam("until"),
-        )
-        .order_by(CareEvent.occurred_at, CareEvent.id)
-    )
-
-
-def trend_stamp(session: Session, patient_id: int) -> tuple[object, ...] | None:
-    """A cheap fingerprint of everything a patient's trend chart is drawn from, or None when there is no
-    such patient: their name and MRN; count and highest id of their check-ins; count and highest id of
-    their alerts and how many are acknowledged and actioned; count and highest id of their care events.
+def trend_stamp(session: Session, patient_id: int, viewer_id: int) -> TrendStamp | None:
+    """The patient's TrendStamp as `viewer_id` asks for it, or None when there is no such patient. The
+    fingerprint: count and highest id of their check-ins; count and highest id of their alerts and how
+    many are acknowledged and actioned; count and highest id of their care events, and their name and MRN.
 
     Check-ins and care events are only ever added, and an alert only moves from open to acknowledged to
-    actioned, so any change the chart would show changes the stamp. One query; the check-in counts come
-    from the (patient_id, assessed_at) index."""
-    row = session.execute(_stamp_statement(), {"patient_id": patient_id}).first()
-    return None if row is None else tuple(row)
+    actioned, so any change the chart would show changes the stamp. One query, which also answers the
+    care-team check every view starts with; the check-in counts come from the (patient_id, assessed_at)
+    index."""
+    row = execute_core(
+        session, _stamp_statement(), {"patient_id": patient_id, "viewer_id": viewer_id}
+    ).first()
+    if row is None:
+        return None
+    given, family, mrn, on_team, *data = row
+    return TrendStamp(given, family, mrn, bool(on_team), (given, family, mrn, *data))
 
 
 @functools.cache
@@ -450,7 +561,15 @@ def _stamp_statement() -> Select[Any]:
     )
     c, a, e = checkins.subquery("c"), alerts.subquery("a"), events.subquery("e")
     return (
-        select(Patient.given_name, Patient.family_name, Patient.mrn, *c.c, *a.c, *e.c)
+        select(
+            Patient.given_name,
+            Patient.family_name,
+            Patient.mrn,
+            on_care_team(bindparam("viewer_id", type_=Integer), patient),
+            *c.c,
+            *a.c,
+            *e.c,
+        )
         .select_from(Patient)
         .join(c, true())
         .join(a, true())

@@ -9,13 +9,14 @@ import subprocess
 import sys
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from access import audit
 from access.accounts import Identity
 from access.roles import Role
 from db.engine import PROJECT_ROOT, transaction
+from db.models import AuditEvent
 from tests.factories import NOW
 
 
@@ -113,6 +114,68 @@ def test_chain_links_each_row_to_the_previous(engine):
         rows = conn.execute(text("SELECT prev_hash, hash FROM audit_events ORDER BY id")).all()
     assert rows[0].prev_hash == audit.GENESIS_HASH
     assert rows[1].prev_hash == rows[0].hash and rows[2].prev_hash == rows[1].hash
+
+
+def test_hashes_computed_by_the_database_match_the_verifiers_definition(engine):
+    """record() hashes inside the INSERT; verify() recomputes in Python. They must agree byte for byte,
+    including for text outside ASCII, absent targets and values normalised on the way into JSON."""
+    elsewhere = dt.timezone(dt.timedelta(hours=-5))
+    events = [
+        dict(action="sign_in", actor_user_id=1, actor_name="nurse", details={}, now=NOW),
+        dict(
+            action="clinical_update",
+            actor_user_id=2,
+            actor_name="Zoë Ångström",
+            patient_id=3,
+            target_type="note",
+            target_id=None,
+            details={"note": "Zoë — café, naïve 日本語 ✓", "quote": 'said "no"\n'},
+            now=NOW + dt.timedelta(seconds=1, microseconds=987654),
+        ),
+        dict(
+            action="patient_viewed",
+            actor_user_id=None,
+            actor_name="system",
+            patient_id=3,
+            target_type="patient",
+            target_id=3,
+            details={"due": dt.date(2026, 12, 1), "window_days": 30, "ratio": 0.5, "ok": True},
+            now=(NOW + dt.timedelta(minutes=2)).astimezone(elsewhere),
+        ),
+        dict(action="sign_out", actor_user_id=1, actor_name="nurse", now=NOW + dt.timedelta(minutes=3)),
+    ]
+    returned = []
+    with transaction(engine) as s:
+        for e in events:
+            returned.append(audit.record(s, e.pop("action"), **e))
+    with transaction(engine) as s:
+        result = audit.verify(s)
+        rows = s.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+        stored = [
+            (r.id, r.prev_hash, r.hash, audit.chain_hash(r.prev_hash, audit.event_payload(r))) for r in rows
+        ]
+        details = [r.details for r in rows]
+    assert result.intact and result.rows_checked == len(events), (
+        f"the audit report would call an untouched trail broken: {result.message()}"
+    )
+    for row_id, prev_hash, stored_hash, recomputed in stored:
+        assert stored_hash == recomputed, (
+            f"event {row_id}'s stored hash differs from what an independent verifier computes, so an "
+            "auditor checking the trail with the documented SHA-256 rule would reject it"
+        )
+    assert [r[1] for r in stored] == [audit.GENESIS_HASH] + [r[2] for r in stored[:-1]], (
+        "events are not linked to the one before them: the trail could lose a row without anyone noticing"
+    )
+    assert [(e.id, e.prev_hash, e.hash) for e in returned] == [r[:3] for r in stored], (
+        "record() hands back an id or hash the database did not store: a screen citing it would name "
+        "the wrong audit event"
+    )
+    assert details[1]["note"] == "Zoë — café, naïve 日本語 ✓", (
+        "non-ASCII text in an audit event was mangled: the report would show garbled names and notes"
+    )
+    assert details[2]["due"] == "2026-12-01" and details[3] == {}, (
+        "audit details are stored differently from what was hashed: verify would call the row edited"
+    )
 
 
 def _views_recorded(engine) -> list[tuple[str, dict]]:

@@ -100,24 +100,30 @@ def test_bucket_means_and_maxima_match_a_hand_computed_case(engine):
         add(2, 3, CompletedBy.PATIENT, pain=7, anxiety=4)
         add(3, 4, CompletedBy.PATIENT, pain=8)
     with transaction(engine) as s:
-        # 24 points for 12 series: 2 a series, so the 4 check-ins must pair up into 2-day buckets.
-        series = symptom_queries.item_series(s, ada.id, start, NOW, max_points=24)
+        # 36 points for 12 series: 3 a series. Four days touch five calendar days but only three two-day
+        # buckets (counted from Monday 5 January 1970): 25-26, 27-28 and 29-30 November.
+        series = symptom_queries.item_series(s, ada.id, start, NOW, max_points=36)
     assert series.bucket == dt.timedelta(days=2)
-    first, second = series.points
-    assert (first.n, second.n) == (2, 2)
-    assert first.item_mean["pain"] == pytest.approx(3.5) and first.item_max["pain"] == 5
-    assert second.item_mean["pain"] == pytest.approx(7.5) and second.item_max["pain"] == 8
-    assert first.item_mean["nausea"] == pytest.approx(1.0), "a blank item must not count as 0 in the mean"
+    first, second, third = series.points
+    assert (first.n, second.n, third.n) == (1, 2, 1), "check-ins were put in the wrong two-day bucket"
+    assert first.item_mean["pain"] == pytest.approx(2.0) and first.item_max["pain"] == 2
+    assert second.item_mean["pain"] == pytest.approx(6.0) and second.item_max["pain"] == 7
+    assert third.item_mean["pain"] == pytest.approx(8.0) and third.item_max["pain"] == 8
+    assert second.item_mean["nausea"] == pytest.approx(1.0), "a blank item must not count as 0 in the mean"
     assert second.item_mean["anxiety"] == pytest.approx(2.5) and second.item_max["anxiety"] == 4
-    # Totals: day 0 = 2 + 8 ones = 10; day 1 has a blank item, so no total;
-    # days 2 and 3: 7+4+7 = 18 and 8+8 = 16.
-    assert first.score_mean["total"] == pytest.approx(10.0), "a check-in with a blank item has no total"
-    assert second.score_mean["total"] == pytest.approx(17.0)
+    # Totals: day 0 = 2 + 8 ones = 10; day 1 has a blank item, so no total; day 2 = 7+4+7 = 18;
+    # day 3 = 8+8 = 16. Emotional (depression + anxiety): day 1 = 2, day 2 = 5.
+    assert first.score_mean["total"] == pytest.approx(10.0)
+    assert second.score_mean["total"] == pytest.approx(18.0), "a check-in with a blank item has no total"
+    assert second.score_mean["physical"] == pytest.approx(12.0)
     assert second.score_mean["emotional"] == pytest.approx(3.5)
-    assert second.score_mean["physical"] == pytest.approx(12.5)
-    assert (first.completed_by, second.completed_by) == ("mixed", "patient")
-    assert first.first_at == start + dt.timedelta(hours=1)
-    assert first.last_at == start + dt.timedelta(days=1, hours=2)
+    assert third.score_mean["total"] == pytest.approx(16.0)
+    assert (first.completed_by, second.completed_by, third.completed_by) == ("patient", "mixed", "patient")
+    assert first.first_at == first.last_at == start + dt.timedelta(hours=1)
+    assert (second.first_at, second.last_at) == (
+        start + dt.timedelta(days=1, hours=2),
+        start + dt.timedelta(days=2, hours=3),
+    )
 
 
 def test_a_week_of_daily_check_ins_comes_back_one_by_one(engine):
@@ -351,11 +357,11 @@ def test_any_change_the_chart_shows_is_shown_on_the_next_view(engine, change):
         )
     with transaction(engine) as s:
         before = patient_trends(s, me, ada_id, 30, NOW)
-        stamp = symptom_queries.trend_stamp(s, ada_id)
+        stamp = symptom_queries.trend_stamp(s, ada_id, me.user_id)
     with transaction(engine) as s:
         change(s, ada_id)
     with transaction(engine) as s:
-        assert symptom_queries.trend_stamp(s, ada_id) != stamp
+        assert symptom_queries.trend_stamp(s, ada_id, me.user_id) != stamp
         after = patient_trends(s, me, ada_id, 30, NOW)
     assert after is not before and after != before, "the view showed data from before the change"
 
