@@ -1,4 +1,4 @@
-"""Synthetic video peers for bench_video_room: a camera that writes its send time into the picture, and a
+"""Synthetic video peers for bench/video_room.py: a camera that writes its send time into the picture, and a
 client that publishes one camera per peer and subscribes every peer to every other peer.
 
 The send time survives VP8 because it is painted as big black and white blocks (16x16, aligned to VP8's

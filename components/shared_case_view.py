@@ -23,7 +23,7 @@ from access.accounts import Identity
 from access.records import AccessDenied
 from access.roles import CLINICAL_ROLES
 from components import clock, symptom_charts
-from db.engine import transaction
+from db.engine import reading, transaction
 
 # Followers must see the presenter's change within 2 s: a 1 s poll leaves a second for the redraw. Not
 # shorter: each tick also costs the browser a redraw of the page (about 0.1 s of its main thread on a loaded
@@ -156,7 +156,7 @@ def _taken_over(identity: Identity, state: _State, present_key: str) -> bool:
 def _agenda_heatmap(identity: Identity, state: _State, key: str) -> None:
     # Drawn on the page's own runs, not every second: latest scores change with check-ins, not with the
     # presenter.
-    with transaction() as session:
+    with reading() as session:
         rows = symptom_views.team_latest_scores(
             session, identity, [c.patient_id for c in state.choices], clock.now()
         )

@@ -7,7 +7,7 @@ legend, every point's tooltip names its band, and every heat-map cell prints its
 The browser is sent numbers, one row per point (or per patient), and the words a reader sees on hover
 (score, severity, date, who completed it) are Vega expressions in the chart's spec, written once here from
 clinical.esas's bands. Formatting them in Python meant nine strings per point and a dataset several times
-the size, for words nobody reads until they hover; see bench/bench_symptoms.py. The spec is a template
+the size, for words nobody reads until they hover; see bench/symptoms.py. The spec is a template
 built once per axis format, and the tests render it with the Vega-Lite runtime (vl-convert) to read the
 words back as a screen reader would.
 

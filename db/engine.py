@@ -114,6 +114,22 @@ def execute_core(
 
 
 @contextmanager
+def reading(engine: Engine | None = None) -> Iterator[Session]:
+    """A session for a screen that only reads (the agenda's heat map): no transaction is opened around its
+    statements, each of which sees what was committed when it ran. On PostgreSQL that saves the BEGIN and
+    COMMIT round trips a transaction costs, a good part of such a screen's time. Not for writes: they would
+    each commit at once, with nothing to roll back."""
+    with Session(bind=_autocommit(engine or get_engine()), expire_on_commit=False) as session:
+        yield session
+
+
+@lru_cache(maxsize=8)
+def _autocommit(engine: Engine) -> Engine:
+    # The same engine and pool; connections handed out in autocommit, and reset when they return.
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
+@contextmanager
 def transaction(engine: Engine | None = None) -> Iterator[Session]:
     """One unit of work: commits when the block ends normally, rolls back on any exception."""
     factory = sessionmaker(bind=engine or get_engine(), expire_on_commit=False)

@@ -33,9 +33,11 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    type_coerce,
     union_all,
 )
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.types import NullType
 
 from db.engine import execute_core
 from db.models import (
@@ -44,7 +46,6 @@ from db.models import (
     Alert,
     CareEvent,
     CareTeamMember,
-    CompletedBy,
     Patient,
     SymptomAssessment,
     symptom_weeks,
@@ -254,7 +255,11 @@ def _raw_statement() -> Select[Any]:
     items = [getattr(SymptomAssessment, c) for c in ESAS_ITEM_COLUMNS]
     return (
         select(
-            SymptomAssessment.assessed_at, SymptomAssessment.completed_by, *items, *_score_exprs().values()
+            # As the database hands them over, like _grouped's (see there); _raw_columns reads them.
+            type_coerce(SymptomAssessment.assessed_at, _AS_STORED),
+            type_coerce(SymptomAssessment.completed_by, _AS_STORED),
+            *items,
+            *_score_exprs().values(),
         )
         .where(*_in_window())
         .order_by(SymptomAssessment.assessed_at, SymptomAssessment.id)
@@ -353,17 +358,32 @@ def _grouped(dialect: str, *, edges_only: bool) -> Select[Any]:
     else:
         rows = rows.where(*_in_window())
     inner = rows.subquery()
+    # The first and last check-in and who completed them, as the database hands them over: decoding a
+    # hundred weeks' timestamps and enum values through their column types cost more than the query
+    # (_bucket_columns reads them).
     aggregates: list[ColumnElement[Any]] = [
-        func.min(inner.c.assessed_at),
-        func.max(inner.c.assessed_at),
+        type_coerce(func.min(inner.c.assessed_at), _AS_STORED),
+        type_coerce(func.max(inner.c.assessed_at), _AS_STORED),
         func.count(),
-        func.min(inner.c.completed_by),
-        func.max(inner.c.completed_by),
+        type_coerce(func.min(inner.c.completed_by), _AS_STORED),
+        type_coerce(func.max(inner.c.completed_by), _AS_STORED),
     ]
     for c in ESAS_ITEM_COLUMNS:
         aggregates += [_mean(dialect, inner.c[c]), func.max(inner.c[c])]
     aggregates += [_mean(dialect, inner.c[f"score_{name}"]) for name in scores]
     return select(inner.c.bucket, *aggregates).group_by(inner.c.bucket)
+
+
+# A type with no result processing: values come back as the driver reads them.
+_AS_STORED = NullType()
+
+
+def _aware(value: object) -> dt.datetime:
+    """A timestamp as _grouped hands it over, as an aware UTC datetime: SQLite's stored text (UTC, as
+    db.types.UTCDateTime writes it) or PostgreSQL's timestamptz."""
+    if value.__class__ is str:
+        return dt.datetime.fromisoformat(value + "+00:00")  # type: ignore[operator]
+    return value.astimezone(dt.UTC)  # type: ignore[attr-defined]
 
 
 def _mean(dialect: str, column: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -388,11 +408,12 @@ def _raw_columns(rows: Sequence[Sequence[object]]) -> SeriesColumns:
     at, who = columns[0], columns[1]
     items = columns[2 : 2 + len(ESAS_ITEM_COLUMNS)]
     scores = columns[2 + len(ESAS_ITEM_COLUMNS) :]
+    moments = tuple(map(_aware, at))
     return SeriesColumns(
-        first_at=tuple(at),  # type: ignore[arg-type]
-        last_at=tuple(at),  # type: ignore[arg-type]
+        first_at=moments,
+        last_at=moments,
         n=(1,) * len(at),
-        completed_by=tuple(w.value for w in who),  # type: ignore[attr-defined]
+        completed_by=tuple(who),  # type: ignore[arg-type]
         item_mean={c: _floats(v) for c, v in zip(ESAS_ITEM_COLUMNS, items, strict=True)},
         item_max={c: _ints(v) for c, v in zip(ESAS_ITEM_COLUMNS, items, strict=True)},
         score_mean={s: _floats(v) for s, v in zip(SCORE_NAMES, scores, strict=True)},
@@ -408,13 +429,11 @@ def _bucket_columns(rows: Sequence[Sequence[object]]) -> SeriesColumns:
     items = columns[6 : 6 + 2 * len(ESAS_ITEM_COLUMNS)]
     scores = columns[6 + 2 * len(ESAS_ITEM_COLUMNS) :]
     return SeriesColumns(
-        first_at=tuple(first),  # type: ignore[arg-type]
-        last_at=tuple(last),  # type: ignore[arg-type]
+        first_at=tuple(map(_aware, first)),
+        last_at=tuple(map(_aware, last)),
         n=tuple(int(k) for k in n),  # type: ignore[call-overload]
-        completed_by=tuple(
-            a.value if a == b and isinstance(a, CompletedBy) else MIXED
-            for a, b in zip(least, most, strict=True)
-        ),
+        # CompletedBy values ("patient", ...): one kind of person for the whole bucket, or mixed.
+        completed_by=tuple(a if a == b else MIXED for a, b in zip(least, most, strict=True)),  # type: ignore[misc]
         # Already floats and ints: every mean is computed as a float on both databases (see _mean).
         item_mean={c: items[2 * i] for i, c in enumerate(ESAS_ITEM_COLUMNS)},  # type: ignore[misc]
         item_max={c: items[2 * i + 1] for i, c in enumerate(ESAS_ITEM_COLUMNS)},  # type: ignore[misc]
@@ -432,7 +451,7 @@ def latest_scores(
 
     The latest row is found per patient by a correlated "ORDER BY assessed_at DESC LIMIT 1", which the
     (patient_id, assessed_at) index answers with one seek per patient; a window function over every
-    check-in of every listed patient measured several times slower on SQLite (bench/bench_symptoms.py).
+    check-in of every listed patient measured several times slower on SQLite (bench/symptoms.py).
     Plain rows rather than ORM objects: the heat map needs a dozen columns, not two mapped entities.
     """
     if not patient_ids:

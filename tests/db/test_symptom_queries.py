@@ -378,3 +378,25 @@ def test_a_view_in_a_rolled_back_transaction_is_not_reused(engine):
         factories.assessment(s, s.get(Patient, ada_id), NOW - dt.timedelta(hours=2), pain=1)
     with transaction(engine) as s:
         assert [p.item_max["pain"] for p in patient_trends(s, me, ada_id, 30, NOW).points] == [3, 1]
+
+
+def test_a_reading_session_holds_no_transaction_open(engine):
+    """The heat map reads through db.engine.reading: between its statements nothing is held open on the
+    server (on PostgreSQL an open transaction would also cost a BEGIN and a COMMIT round trip)."""
+    from db.engine import reading
+
+    with transaction(engine) as s:
+        nurse = factories.user(s, "nurse", Role.NURSE)
+        ada = factories.patient(s, "Ada", "Quillfeather")
+        factories.on_team(s, ada, nurse)
+        factories.assessment(s, ada, NOW - dt.timedelta(days=1), pain=6)
+        me = _me(nurse)
+    with reading(engine) as s:
+        rows = team_latest_scores(s, me, [ada.id], NOW)
+        driver = s.connection().connection.driver_connection
+        if engine.dialect.name == "postgresql":
+            held = driver.info.transaction_status != driver.info.transaction_status.IDLE
+        else:
+            held = driver.in_transaction
+    assert [r.scores["pain"] for r in rows] == [6], "the heat map would show no or the wrong latest score"
+    assert not held, "a read-only screen left a transaction open on the database"

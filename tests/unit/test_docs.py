@@ -55,3 +55,13 @@ def test_every_room_event_maps_to_a_registered_audit_action():
     from access.meetings import ROOM_EVENT_ACTIONS
 
     assert set(ROOM_EVENT_ACTIONS.values()) <= set(ACTIONS)
+
+
+def test_every_benchmark_has_its_latest_figures_in_readme():
+    import pkgutil
+
+    bench = Path(__file__).resolve().parents[2] / "bench"
+    names = [m.name for m in pkgutil.iter_modules([str(bench)]) if not m.name.startswith("_")]
+    assert names, "no benchmark modules found: the scan is looking in the wrong place"
+    missing = [name for name in names if f"| `bench/{name}.py` |" not in README]
+    assert missing == [], f"README's Benchmarks table has no figures for: {missing}"

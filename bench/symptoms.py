@@ -15,8 +15,8 @@ Measures, on SQLite and (when a PostgreSQL URL is available) on PostgreSQL:
 PostgreSQL: VESPER_TEST_PG_URL (set by scripts/with_postgres.sh, as `make bench` does) or DATABASE_URL_PG, a
 server where this may create and drop a database named vesper_bench. Prints one JSON object on its last line.
 
-    PYTHONPATH=. .venv/bin/python -m bench.bench_symptoms
-    scripts/with_postgres.sh env PYTHONPATH=. .venv/bin/python -m bench.bench_symptoms
+    PYTHONPATH=. .venv/bin/python -m bench.symptoms
+    scripts/with_postgres.sh env PYTHONPATH=. .venv/bin/python -m bench.symptoms
 """
 
 from __future__ import annotations
@@ -219,9 +219,9 @@ def _chart_page(url: str, identity, patient_ids: list[int], window_days: int, no
 def _heatmap_page(url: str, identity, patient_ids: list[int], now) -> None:
     from access.symptom_views import team_latest_scores
     from components import symptom_charts
-    from db.engine import engine_for, transaction
+    from db.engine import engine_for, reading
 
-    with transaction(engine_for(url)) as session:
+    with reading(engine_for(url)) as session:
         rows = team_latest_scores(session, identity, patient_ids, now)
     symptom_charts.show_team_heatmap(rows, key="bench")
 
