@@ -346,6 +346,16 @@ symptom_weeks = Table(
 )
 
 
+# A counter per patient, bumped by triggers on symptom_assessments whenever one of their check-ins is added,
+# changed or removed (migration 0007): the check-in part of a trend view's data stamp, read as one row.
+symptom_versions = Table(
+    "symptom_versions",
+    Base.metadata,
+    Column("patient_id", Integer, primary_key=True),
+    Column("version", Integer, nullable=False),
+)
+
+
 class Alert(Base):
     __tablename__ = "alerts"
 

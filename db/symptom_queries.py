@@ -48,6 +48,7 @@ from db.models import (
     CareTeamMember,
     Patient,
     SymptomAssessment,
+    symptom_versions,
     symptom_weeks,
 )
 from db.queries import on_care_team
@@ -547,13 +548,13 @@ class TrendStamp:
 
 def trend_stamp(session: Session, patient_id: int, viewer_id: int) -> TrendStamp | None:
     """The patient's TrendStamp as `viewer_id` asks for it, or None when there is no such patient. The
-    fingerprint: count and highest id of their check-ins; count and highest id of their alerts and how
-    many are acknowledged and actioned; count and highest id of their care events, and their name and MRN.
+    fingerprint: the version of their check-ins (db.models.symptom_versions, which the database moves on
+    whenever one is added, corrected or removed); count and highest id of their alerts and how many are
+    acknowledged and actioned; count and highest id of their care events; their name and MRN.
 
-    Check-ins and care events are only ever added, and an alert only moves from open to acknowledged to
-    actioned, so any change the chart would show changes the stamp. One query, which also answers the
-    care-team check every view starts with; the check-in counts come from the (patient_id, assessed_at)
-    index."""
+    Care events are only ever added, and an alert only moves from open to acknowledged to actioned, so any
+    change the chart would show changes the stamp. One query, which also answers the care-team check every
+    view starts with, and reads one row for the check-ins however long the patient's history."""
     row = execute_core(
         session, _stamp_statement(), {"patient_id": patient_id, "viewer_id": viewer_id}
     ).first()
@@ -566,8 +567,8 @@ def trend_stamp(session: Session, patient_id: int, viewer_id: int) -> TrendStamp
 @functools.cache
 def _stamp_statement() -> Select[Any]:
     patient = bindparam("patient_id", type_=Integer)
-    checkins = select(func.count().label("n"), func.max(SymptomAssessment.id).label("top")).where(
-        SymptomAssessment.patient_id == patient
+    checkins = select(func.coalesce(func.max(symptom_versions.c.version), 0).label("version")).where(
+        symptom_versions.c.patient_id == patient
     )
     alerts = select(
         func.count().label("n"),

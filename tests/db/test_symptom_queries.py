@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from access import symptom_views
 from access.accounts import Identity
@@ -331,6 +331,9 @@ def _action_first_alert(s) -> None:
             )
         ),
         lambda s, p: setattr(s.get(Patient, p), "family_name", "Quillfeather-Byrne"),
+        lambda s, p: s.execute(
+            update(SymptomAssessment).where(SymptomAssessment.patient_id == p).values(pain=9)
+        ),
     ],
     ids=[
         "backdated check-in",
@@ -340,6 +343,7 @@ def _action_first_alert(s) -> None:
         "alert actioned",
         "care change",
         "name",
+        "corrected check-in",
     ],
 )
 def test_any_change_the_chart_shows_is_shown_on_the_next_view(engine, change):
