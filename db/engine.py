@@ -132,6 +132,12 @@ def _autocommit(engine: Engine) -> Engine:
 @contextmanager
 def transaction(engine: Engine | None = None) -> Iterator[Session]:
     """One unit of work: commits when the block ends normally, rolls back on any exception."""
-    factory = sessionmaker(bind=engine or get_engine(), expire_on_commit=False)
-    with factory.begin() as session:
+    with _sessions(engine or get_engine()).begin() as session:
         yield session
+
+
+@lru_cache(maxsize=8)
+def _sessions(engine: Engine) -> sessionmaker[Session]:
+    # One factory per engine: making one builds a Session subclass (and copies every Session listener onto
+    # it), which cost more than a short transaction's own statements when done for each.
+    return sessionmaker(bind=engine, expire_on_commit=False)
