@@ -218,10 +218,13 @@ def lock_chain(session: Session) -> None:
     advisory lock; SQLite: writers are serialised by the database lock, taken by this no-op write.
     record() takes it itself; a writer may take it earlier to serialise a read-then-write.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(727274)"))
-    else:
-        session.execute(text("UPDATE alembic_version SET version_num = version_num WHERE 1 = 0"))
+    execute_core(session, _CHAIN_LOCK[session.get_bind().dialect.name])
+
+
+_CHAIN_LOCK = {
+    "postgresql": text("SELECT pg_advisory_xact_lock(727274)"),
+    "sqlite": text("UPDATE alembic_version SET version_num = version_num WHERE 1 = 0"),
+}
 
 
 # The columns record() binds per call; prev_hash and hash are computed by the INSERT itself.

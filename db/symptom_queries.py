@@ -457,14 +457,26 @@ def latest_scores(
     """
     if not patient_ids:
         return []
-    statement = _latest_statement().where(Patient.id.in_(patient_ids))
+    params: dict[str, Any] = {"patient_ids": list(patient_ids)}
     if care_team_of is not None:
-        statement = statement.where(
-            Patient.id.in_(select(CareTeamMember.patient_id).where(CareTeamMember.user_id == care_team_of))
-        )
-    rows = execute_core(session, statement).all()
+        params["care_team_of"] = care_team_of
+    rows = execute_core(session, _latest_for(care_team_of is not None), params).all()
     order = {pid: i for i, pid in enumerate(dict.fromkeys(patient_ids))}
     return sorted(rows, key=lambda row: order[row.patient_id])
+
+
+@functools.cache
+def _latest_for(on_care_team_only: bool) -> Select[Any]:
+    # Built once, the patients bound per call: a statement built anew on each call has its cache key worked
+    # out anew by walking all of it, which cost more than running it.
+    statement = _latest_statement().where(Patient.id.in_(bindparam("patient_ids", expanding=True)))
+    if on_care_team_only:
+        statement = statement.where(
+            Patient.id.in_(
+                select(CareTeamMember.patient_id).where(CareTeamMember.user_id == bindparam("care_team_of"))
+            )
+        )
+    return statement
 
 
 @functools.cache
