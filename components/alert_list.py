@@ -88,7 +88,8 @@ def show(
     )
     for views in ordered:
         patient = views[0].patient
-        with st.container(border=True):
+        # Keyed, so the page's tests can find one patient's alerts among everyone's.
+        with st.container(border=True, key=f"{key}_patient_{patient.id}"):
             waiting = sum(v.alert.status is AlertStatus.OPEN for v in views)
             st.markdown(
                 f"**{patient.full_name}** ({patient.mrn}) · {len(views)} not yet actioned"
