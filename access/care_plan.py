@@ -15,7 +15,7 @@ Rules:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,15 +90,6 @@ class StalePlanItem(Exception):
 # ------------------------------------------------------------------------------------------------ reading
 
 
-def _plan_rows(session: Session, patient_id: int, conference_id: int) -> Sequence[PlanItem]:
-    return session.scalars(
-        select(PlanItem)
-        .where(PlanItem.patient_id == patient_id, PlanItem.conference_id == conference_id)
-        .order_by(PlanItem.id)
-        .execution_options(populate_existing=True)
-    ).all()
-
-
 def _plan_view(item: PlanItem, names: Mapping[int, str]) -> PlanItemView:
     return PlanItemView(
         item.id,
@@ -116,7 +107,7 @@ def _plan_view(item: PlanItem, names: Mapping[int, str]) -> PlanItemView:
 
 def plan_views(session: Session, patient_id: int, conference_id: int) -> list[PlanItemView]:
     """The conference's plan for the patient, oldest item first, with owners' names (no access check)."""
-    rows = _plan_rows(session, patient_id, conference_id)
+    rows = guards.conference_rows(session, PlanItem, patient_id, conference_id)
     names = guards.display_names(session, {r.owner_user_id for r in rows})
     return [_plan_view(r, names) for r in rows]
 

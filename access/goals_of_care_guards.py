@@ -36,6 +36,7 @@ from db.models import (
     GoalsOfCareVersion,
     Patient,
     PlanItem,
+    SignOff,
     User,
 )
 
@@ -119,6 +120,22 @@ def display_names(session: Session, ids: set[int | None]) -> dict[int, str]:
     if not wanted:
         return {}
     return dict(session.execute(select(User.id, User.display_name).where(User.id.in_(wanted))).all())
+
+
+_ConferenceRow = TypeVar("_ConferenceRow", PlanItem, SignOff)
+
+
+def conference_rows(
+    session: Session, model: type[_ConferenceRow], patient_id: int, conference_id: int
+) -> Sequence[_ConferenceRow]:
+    """A patient's plan items or sign-offs for one conference, oldest first, reloaded from the database
+    (another session may have changed them since this one loaded them)."""
+    return session.scalars(
+        select(model)
+        .where(model.patient_id == patient_id, model.conference_id == conference_id)
+        .order_by(model.id)
+        .execution_options(populate_existing=True)
+    ).all()
 
 
 def document(session: Session, patient_id: int) -> GoalsOfCareDocument | None:

@@ -42,7 +42,13 @@ def _visible_patient_ids(identity: Identity) -> Select[tuple[int]]:
 
 
 def may_view_patient(session: Session, identity: Identity, patient_id: int) -> bool:
-    return identity.role in CLINICAL_ROLES and queries.is_on_care_team(session, identity.user_id, patient_id)
+    return may_view_as_team_member(identity, queries.is_on_care_team(session, identity.user_id, patient_id))
+
+
+def may_view_as_team_member(identity: Identity, on_care_team: bool) -> bool:
+    """may_view_patient's rule, for a caller that has already asked whether this person is on the patient's
+    care team (access.symptom_views asks it in the same query as the chart's data stamp)."""
+    return identity.role in CLINICAL_ROLES and on_care_team
 
 
 @dataclass(frozen=True)

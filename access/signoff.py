@@ -22,7 +22,7 @@ access.care_plan refuse changes to the record and that conference's plan, and on
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -184,15 +184,6 @@ def roles_for(session: Session, conference_id: int) -> dict[Role, bool]:
     return {role: required for role, required in rows} if rows else dict(DEFAULT_ROLES)
 
 
-def _rows(session: Session, patient_id: int, conference_id: int) -> Sequence[SignOff]:
-    return session.scalars(
-        select(SignOff)
-        .where(SignOff.patient_id == patient_id, SignOff.conference_id == conference_id)
-        .order_by(SignOff.id)
-        .execution_options(populate_existing=True)
-    ).all()
-
-
 def _signature(s: SignOff) -> consensus.Signature:
     return consensus.Signature(
         role=s.role.value,
@@ -211,7 +202,9 @@ def _consensus(session: Session, patient_id: int, conference_id: int) -> consens
         return None
     required = [r.value for r, needed in roles_for(session, conference_id).items() if needed]
     return consensus.evaluate(
-        required, [_signature(s) for s in _rows(session, patient_id, conference_id)], now_hash
+        required,
+        [_signature(s) for s in guards.conference_rows(session, SignOff, patient_id, conference_id)],
+        now_hash,
     )
 
 
@@ -235,7 +228,7 @@ def _signature_view(s: SignOff, names: dict[int, str]) -> SignatureView:
 
 
 def _status(session: Session, patient_id: int, conference_id: int) -> SignOffStatus:
-    rows = _rows(session, patient_id, conference_id)
+    rows = guards.conference_rows(session, SignOff, patient_id, conference_id)
     acks = session.scalars(
         select(FamilyAcknowledgement)
         .where(
@@ -431,7 +424,7 @@ def _decide(
     )
     mine = [
         s
-        for s in _rows(session, patient_id, conference_id)
+        for s in guards.conference_rows(session, SignOff, patient_id, conference_id)
         if s.user_id == identity.user_id and s.voided_at is None and s.withdrawn_at is None
     ]
     if any(s.decision is decision and s.content_sha256 == now_hash and s.overridden_at is None for s in mine):

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from access import audit
 from access.accounts import Identity
-from access.records import AccessDenied
+from access.records import AccessDenied, may_view_as_team_member
 from access.roles import CLINICAL_ROLES
 from db import symptom_queries
 from db.engine import after_commit, database_key
@@ -141,11 +141,10 @@ def patient_trends(
     REUSE_SECONDS); it is checked like any other."""
     if not 1 <= window_days <= MAX_WINDOW_DAYS:
         raise ValueError(f"a trend window runs from 1 to {MAX_WINDOW_DAYS} days, not {window_days}")
-    # access.records.may_view_patient's rule (a clinician on the care team), with the care-team half asked
-    # by the same query as the stamp: a view costs one round trip fewer. A patient who does not exist gets
-    # the same answer as one off the team, as there.
+    # The care team is asked by the same query as the stamp: a view costs one round trip fewer. A patient
+    # who does not exist gets the same answer as one off the team, as from may_view_patient.
     stamp = symptom_queries.trend_stamp(session, patient_id, identity.user_id)
-    if identity.role not in CLINICAL_ROLES or stamp is None or not stamp.on_care_team:
+    if stamp is None or not may_view_as_team_member(identity, stamp.on_care_team):
         raise AccessDenied("You are not on this patient's care team, so their record is not shown.")
     key = (database_key(session), patient_id, window_days)
     loaded = _trends_cache.get(key)
