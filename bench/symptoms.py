@@ -7,10 +7,14 @@ Measures, on SQLite and (when a PostgreSQL URL is available) on PostgreSQL:
   The chart page twice: cold, the first view of a patient's chart (a different patient each run, nothing
   loaded for them yet, and the view written to the audit trail), and warm, a rerun of the same page with
   nothing changed, which reuses what the previous run loaded and built (access.symptom_views.REUSE_SECONDS)
-  and still checks access, but writes no second audit event for the same opening (access.audit.record_view);
+  and still checks access, but writes no second audit event for the same opening (access.audit.record_view).
+  Also, as a floor, a first opening stripped to its reads (no transaction, no audit event): not a page
+  Vesper serves, but what tells how much of a first opening the audit costs;
 - the queries alone, on the schema the migrations build (with the (patient_id, assessed_at) index of
   migration 0004, and the weekly roll-up of migration 0006 that the one- and two-year charts read, kept by
-  triggers as the check-ins are loaded), and the two-year query the roll-up replaced, as its baseline.
+  triggers as the check-ins are loaded), and the two-year query the roll-up replaced, as its baseline;
+- one warm trends call back to back and after a 3 ms pause: this machine's cores run the same work several
+  times slower just after being idle, and AppTest waits for every run in 1 ms sleeps.
 
 PostgreSQL: VESPER_TEST_PG_URL (set by scripts/with_postgres.sh, as `make bench` does) or DATABASE_URL_PG, a
 server where this may create and drop a database named vesper_bench. Prints one JSON object on its last line.
@@ -216,6 +220,24 @@ def _chart_page(url: str, identity, patient_ids: list[int], window_days: int, no
         patient_ids.pop()
 
 
+def _chart_page_unaudited(url: str, identity, patient_ids: list[int], window_days: int, now) -> None:
+    """The first opening stripped to its reads: the care-team check and stamp, the series and the markers,
+    outside a transaction and with no audit event. Not a page Vesper serves (every view it shows is
+    audited): a floor, to tell how much of a first opening the audit and the transaction cost."""
+    from access.symptom_views import _load_trends
+    from components import symptom_charts
+    from db.engine import engine_for, reading
+    from db.symptom_queries import trend_stamp
+
+    with reading(engine_for(url)) as session:
+        stamp = trend_stamp(session, patient_ids[-1], identity.user_id)
+        assert stamp is not None and stamp.on_care_team, "the bench clinician is on every care team"
+        trends = _load_trends(session, patient_ids[-1], "Bench patient", window_days, now)
+    symptom_charts.show_patient_trends(trends, key="bench")
+    if len(patient_ids) > 1:
+        patient_ids.pop()
+
+
 def _heatmap_page(url: str, identity, patient_ids: list[int], now) -> None:
     from access.symptom_views import team_latest_scores
     from components import symptom_charts
@@ -237,6 +259,14 @@ def _median_ms(fn: Callable[[], object], rounds: int = ROUNDS) -> float:
     return statistics.median(_timed(fn) for _ in range(rounds))
 
 
+def _median_after_idle_ms(fn: Callable[[], object], pause: float, rounds: int = ROUNDS) -> float:
+    times = []
+    for _ in range(rounds):
+        time.sleep(pause)
+        times.append(_timed(fn))
+    return statistics.median(times)
+
+
 def _measure(url: str, user_id: int, patient_ids: list[int]) -> dict[str, object]:
     identity = Identity(user_id, "bench_physician", "Dr Bench", Role.PHYSICIAN, "password")
     patient = patient_ids[len(patient_ids) // 2]
@@ -244,8 +274,10 @@ def _measure(url: str, user_id: int, patient_ids: list[int]) -> dict[str, object
     # Cold pages open a patient whose chart nobody has opened in this process: one patient per run, none
     # shared with the warm pages or with each other.
     others = [p for p in patient_ids if p != patient]
-    cold_2y, cold_30d = others[: ROUNDS + 1], others[ROUNDS + 1 : 2 * (ROUNDS + 1)]
-    assert len(cold_30d) == ROUNDS + 1, "not enough patients for a cold run per round"
+    cold_2y, cold_30d, floor_2y, floor_30d = (
+        others[k * (ROUNDS + 1) : (k + 1) * (ROUNDS + 1)] for k in range(4)
+    )
+    assert len(floor_30d) == ROUNDS + 1, "not enough patients for a cold run per round"
 
     def app(script: Callable[..., None], *args: object) -> AppTest:
         return AppTest.from_function(script, args=args, default_timeout=120)
@@ -256,6 +288,8 @@ def _measure(url: str, user_id: int, patient_ids: list[int]) -> dict[str, object
         "chart_2y_warm": app(_chart_page, url, identity, [patient], 730, NOW),
         "chart_30d_cold": app(_chart_page, url, identity, cold_30d, 30, NOW),
         "chart_30d_warm": app(_chart_page, url, identity, [patient], 30, NOW),
+        "floor_2y": app(_chart_page_unaudited, url, identity, floor_2y, 730, NOW),
+        "floor_30d": app(_chart_page_unaudited, url, identity, floor_30d, 30, NOW),
         "heatmap": app(_heatmap_page, url, identity, team, NOW),
     }
     times: dict[str, list[float]] = {name: [] for name in apps}
@@ -268,7 +302,9 @@ def _measure(url: str, user_id: int, patient_ids: list[int]) -> dict[str, object
             times[name].append(_timed(at.run))
     for name, at in apps.items():
         assert not at.exception, f"{name}: {at.exception}"
-    assert len(cold_2y) == len(cold_30d) == 1, "a cold run reopened a patient"
+    assert len(cold_2y) == len(cold_30d) == len(floor_2y) == len(floor_30d) == 1, (
+        "a cold run reopened a patient"
+    )
     medians = {name: statistics.median(t) for name, t in times.items()}
 
     engine = engine_for(url)
@@ -330,6 +366,12 @@ def _measure(url: str, user_id: int, patient_ids: list[int]) -> dict[str, object
         ),
     }
     plain = queries()
+    # This machine's cores slow down when idle: the same call takes several times longer just after a pause
+    # than back to back. AppTest waits for each run in 1 ms sleeps, so a page's work runs in the slow state.
+    idle = {
+        "back_to_back_ms": _median_ms(lambda: load_trends(False)),
+        "after_3ms_idle_ms": _median_after_idle_ms(lambda: load_trends(False), 0.003),
+    }
 
     def ratio(name: str) -> float:
         return round(medians[name] / medians["empty"], 2)
@@ -346,6 +388,12 @@ def _measure(url: str, user_id: int, patient_ids: list[int]) -> dict[str, object
         "chart_page_30d_cold_ratio": ratio("chart_30d_cold"),
         "chart_page_30d_warm_ratio": ratio("chart_30d_warm"),
         "heatmap_page_ratio": ratio("heatmap"),
+        "chart_page_2y_cold_unaudited_ratio": ratio("floor_2y"),
+        "chart_page_30d_cold_unaudited_ratio": ratio("floor_30d"),
+        "within_target": {
+            name: ratio(name) <= TARGET_RATIO
+            for name in ("chart_2y_warm", "chart_30d_warm", "heatmap", "chart_2y_cold", "chart_30d_cold")
+        },
         "points_2y": sum(
             sum(v is not None for v in p.item_mean.values())
             + sum(v is not None for v in p.score_mean.values())
@@ -355,6 +403,7 @@ def _measure(url: str, user_id: int, patient_ids: list[int]) -> dict[str, object
         "roll_up_weeks": weeks,
         "chart_page_2y_breakdown_ms": {k: round(v, 2) for k, v in breakdown.items()},
         "queries_ms": {k: round(v, 2) for k, v in plain.items()},
+        "warm_trends_call_ms": {k: round(v, 3) for k, v in idle.items()},
     }
 
 
