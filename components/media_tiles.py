@@ -4,9 +4,9 @@
   (HubSink -> hub.attach_source);
 - one RECVONLY tile per other participant in the room: hub.subscriber_track(...) carries that source's
   encoded packets to this viewer, with no decode and no encode on the server;
-- the camera preview: a fixed page in an iframe that plays this browser's own camera locally. It sends
-  nothing to the server (the SENDONLY publisher draws no local video, and the hub never sends anyone their
-  own stream).
+- the camera preview: a fixed page in an iframe that plays this browser's own camera locally, in the lobby
+  and, small under the tiles, in the room (a self-view). It sends nothing to the server (the SENDONLY
+  publisher draws no local video, and the hub never sends anyone their own stream).
 
 Under AppTest (no Streamlit Runtime, so no webrtc component can run) each tile and the preview is a line of
 text instead.
@@ -34,9 +34,11 @@ MEDIA_STREAM_CONSTRAINTS = {"video": {"width": 640, "height": 360, "frameRate": 
 TILE_COLUMNS = 2
 
 PREVIEW_PAGE = Path(__file__).with_name("camera_preview.html")  # static: nothing is filled in
-PREVIEW_ALT = "Your camera, shown only to you"
-PREVIEW_PLACEHOLDER = "Camera preview: your camera (only you see this)"
+PREVIEW_ALT = "Your own camera"
+LOBBY_PREVIEW_CAPTION = "Your camera (only you see this)"
+SELF_VIEW_CAPTION = "You: the others in the meeting see this camera"
 LOBBY_PREVIEW_WIDTH = 480
+SELF_VIEW_WIDTH = 240
 
 
 def media_available() -> bool:
@@ -81,16 +83,23 @@ def publisher(backend: MediaHub, room_id: str, participant_id: str) -> None:
     )
 
 
-def camera_preview(*, width: int) -> None:
-    """This browser's own camera, played locally in an iframe and sent nowhere; text under AppTest.
+def preview_placeholder(caption: str) -> str:
+    """What stands for the preview under AppTest."""
+    return f"Camera preview: {caption}"
+
+
+def camera_preview(*, width: int, caption: str) -> None:
+    """This browser's own camera, played locally in an iframe and sent nowhere, with `caption` under it
+    (who sees it); text under AppTest.
 
     Streamlit gives the iframe the camera in its feature policy (allow="camera; ..."), and it shares the
     app's origin, so getUserMedia works there as on the page itself.
     """
     if not media_available():
-        st.text(PREVIEW_PLACEHOLDER)
+        st.text(preview_placeholder(caption))
         return
     st.iframe(PREVIEW_PAGE, width=width, height="content", alt=PREVIEW_ALT)
+    st.caption(caption)
 
 
 def _forwarding_track(backend: MediaHub, room_id: str, viewer_id: str, source_id: str, kind: str) -> Any:
@@ -140,10 +149,13 @@ def tiles(backend: MediaHub, room_id: str, viewer_id: str, others: list[Particip
 
 
 __all__ = [
+    "LOBBY_PREVIEW_CAPTION",
     "LOBBY_PREVIEW_WIDTH",
-    "PREVIEW_PLACEHOLDER",
+    "SELF_VIEW_CAPTION",
+    "SELF_VIEW_WIDTH",
     "camera_preview",
     "media_available",
+    "preview_placeholder",
     "publisher",
     "rtc_configuration",
     "tile",

@@ -203,7 +203,10 @@ def show(identity: Identity, seat: Seat, *, key: str = "room") -> None:
                 for p in snapshot.participants
                 if p.state is ParticipantState.IN_ROOM and p.participant_id != seat.participant_id
             ]
-            media_tiles.tiles(backend, seat.room_id, seat.participant_id, others)
+            # In a container of its own, so the self-view below keeps its place (and its camera) as tiles
+            # come and go.
+            with st.container(key=f"{key}.tiles"):
+                media_tiles.tiles(backend, seat.room_id, seat.participant_id, others)
         _own_media(state, me)
         if media_tiles.media_available():
             with publisher_slot:
@@ -213,11 +216,19 @@ def show(identity: Identity, seat: Seat, *, key: str = "room") -> None:
 def _own_media(state: ParticipantState, me: ParticipantView) -> None:
     """Below the tiles (or alone, in the lobby): this person's own camera preview."""
     if state is ParticipantState.IN_ROOM:
-        if not me.camera_on:
+        if me.camera_on:
+            # A small self-view, as every video call has: is my face in the picture, is the light right.
+            media_tiles.camera_preview(
+                width=media_tiles.SELF_VIEW_WIDTH, caption=media_tiles.SELF_VIEW_CAPTION
+            )
+        else:
+            # No self-view either: it would show a picture the others no longer see.
             st.caption("Your camera is off: the others do not see you.")
     else:
         # The lobby: a preview only this browser plays; nothing from the room.
-        media_tiles.camera_preview(width=media_tiles.LOBBY_PREVIEW_WIDTH)
+        media_tiles.camera_preview(
+            width=media_tiles.LOBBY_PREVIEW_WIDTH, caption=media_tiles.LOBBY_PREVIEW_CAPTION
+        )
     if media_tiles.media_available():
         # Also in the lobby: the camera already flows to the hub (which forwards it to nobody) when a
         # clinician admits this person, so their tile starts at once.

@@ -126,7 +126,8 @@ def test_family_waits_in_the_lobby_until_a_clinician_admits_them(app, engine, cl
     text = page_text(family)
     assert room_roster.WAITING_MESSAGE in text
     assert _tiles(family) == [], "someone in the lobby must see no video from the room"
-    assert media_tiles.PREVIEW_PLACEHOLDER in text, "someone in the lobby sees their own camera preview"
+    lobby_preview = media_tiles.preview_placeholder(media_tiles.LOBBY_PREVIEW_CAPTION)
+    assert lobby_preview in text, "someone in the lobby sees their own camera preview, told only they see it"
     assert not {"Admit", "Decline", "Mute", "Remove", "End meeting"} & _labels(family)
 
     doctor.run()
@@ -141,6 +142,10 @@ def test_family_waits_in_the_lobby_until_a_clinician_admits_them(app, engine, cl
     assert room_roster.WAITING_MESSAGE not in text
     assert "In the room (2)" in text
     assert _tiles(family) == ["Video: Test Physician"]
+    assert lobby_preview not in text, "once in the room, the preview must not say that only she sees it"
+    assert media_tiles.preview_placeholder(media_tiles.SELF_VIEW_CAPTION) in text, (
+        "in the room she has lost sight of herself: no self-view"
+    )
     assert not {"Admit", "Decline", "Mute", "Remove", "End meeting"} & _labels(family), (
         "a family member must get no moderation controls"
     )
@@ -152,6 +157,18 @@ def test_family_waits_in_the_lobby_until_a_clinician_admits_them(app, engine, cl
     assert stay.admitted_by_id == clinic.users[Role.PHYSICIAN]
     assert ("meeting_lobby_entered", "family") in _actions(engine)
     assert ("meeting_admitted", "physician") in _actions(engine)
+
+
+def test_self_view_goes_with_the_camera(app, engine, clinic):
+    doctor = _join(app, "physician")
+    self_view = media_tiles.preview_placeholder(media_tiles.SELF_VIEW_CAPTION)
+    assert self_view in page_text(doctor), "a participant with the camera on sees no self-view"
+    by_label(doctor.button, "Turn camera off").click().run()
+    text = page_text(doctor)
+    assert self_view not in text, "the self-view still shows a picture the others no longer see"
+    assert "Your camera is off: the others do not see you." in text
+    by_label(doctor.button, "Turn camera on").click().run()
+    assert self_view in page_text(doctor), "turning the camera back on does not bring the self-view back"
 
 
 def test_declined_family_member_is_told_plainly(app, engine, clinic, family_linked):

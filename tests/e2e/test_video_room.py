@@ -5,7 +5,7 @@ conftest.py), so each browser has a synthetic camera (a moving test pattern) and
 a prompt. The physician and the nurse are on Margaret Thornbury's care team and join the demo's next meeting
 directly; the demo family member (her daughter) waits in the lobby until the physician admits her. While she
 waits, her own camera preview plays and no remote video exists on her page. Then every page must show two
-remote videos actually playing: videoWidth > 0 and currentTime advancing.
+remote videos actually playing (videoWidth > 0 and currentTime advancing), and a self-view of its own camera.
 
 No ICE server is configured (the default), so the browsers and the hub connect over host candidates on
 127.0.0.1; nothing reaches an outside STUN server.
@@ -20,6 +20,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from components import media_tiles
 from db.engine import PROJECT_ROOT
 from tests.e2e.conftest import (
     AppServer,
@@ -148,8 +149,9 @@ def test_three_people_meet_with_live_video_after_the_lobby(
         # While she waits: her own camera preview plays (in its iframe, sent nowhere)...
         (preview,) = _playing(family, 1, find=_previews)
         assert preview["width"] > 0
-        preview_frame = family.frame_locator('iframe[title="Your camera, shown only to you"]')
-        expect(preview_frame.get_by_text("Your camera (only you see this)")).to_be_visible(timeout=SLOW_MS)
+        preview_frame = family.frame_locator(f'iframe[title="{media_tiles.PREVIEW_ALT}"]')
+        expect(preview_frame.locator("video[data-vesper-preview]")).to_be_visible(timeout=SLOW_MS)
+        expect(family.get_by_test_id("stMain")).to_contain_text(media_tiles.LOBBY_PREVIEW_CAPTION)
         # ...but no remote tile exists at all, and no moderation controls.
         assert _videos(family) == [], "the lobby must receive no video"
         expect(family.get_by_role("button", name="Admit")).to_have_count(0, timeout=SLOW_MS)
@@ -164,6 +166,11 @@ def test_three_people_meet_with_live_video_after_the_lobby(
         for name, page in (("physician", physician), ("nurse", nurse), ("family", family)):
             videos = _playing(page, 2)
             assert len(videos) == 2, f"{name} sees {len(videos)} playing videos, expected the two others"
+            # And herself, small under the tiles: one self-view, told that the others see this camera.
+            (self_view,) = _playing(page, 1, find=_previews)
+            assert self_view["width"] > 0, f"{name}'s self-view has no picture"
+            expect(page.get_by_test_id("stMain")).to_contain_text(media_tiles.SELF_VIEW_CAPTION)
+        expect(family.get_by_test_id("stMain")).not_to_contain_text(media_tiles.LOBBY_PREVIEW_CAPTION)
         expect(family.get_by_role("button", name="Remove")).to_have_count(0, timeout=SLOW_MS)
         expect(family.get_by_role("button", name="End meeting")).to_have_count(0, timeout=SLOW_MS)
 
