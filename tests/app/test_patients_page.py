@@ -23,6 +23,15 @@ def test_list_shows_only_my_patients(app, clinic):
     assert clinic.other_patient_name not in text, "a patient of another team was listed"
 
 
+def test_open_alerts_come_before_the_long_columns(app, clinic):
+    at = _patients_page(app, "physician")
+    (table,) = at.dataframe
+    columns = list(table.value.columns)
+    # Past the third column a laptop may have to scroll sideways: the alert count must not be out there.
+    assert columns[:4] == ["Name", "Record number", "Open alerts", "Last check-in"], columns
+    assert columns[-1] == "Diagnosis", "the long diagnosis pushes the columns after it out of view"
+
+
 def test_opening_a_record_shows_it_and_is_audited(app, engine, clinic):
     at = _patients_page(app, "nurse")
     box = by_label(at.selectbox, "Open a patient's record")
