@@ -28,11 +28,18 @@ def show(
     """
     p = record.patient
     st.header(f"{p.full_name} ({p.mrn})")
-    cols = st.columns(4)
-    cols[0].metric("Phase of care", p.pcoc_phase.value.capitalize())
-    cols[1].metric("Born", f"{p.birth_date:%d %b %Y}")
-    cols[2].metric("Language", p.preferred_language + (" (interpreter)" if p.interpreter_needed else ""))
-    cols[3].metric("Check-in every", f"{p.checkin_interval_days} days")
+    # Plain words that wrap, not st.metric: a metric's large value is cut short ("Deteriorat...") in a
+    # quarter of a laptop screen, and the phase of care is the word the team reads first.
+    facts = (
+        ("Phase of care", p.pcoc_phase.value.capitalize()),
+        ("Born", f"{p.birth_date:%d %b %Y}"),
+        ("Language", p.preferred_language + (", interpreter needed" if p.interpreter_needed else "")),
+        ("Check-in every", f"{p.checkin_interval_days} days"),
+    )
+    for column, (label, value) in zip(st.columns(len(facts)), facts, strict=True):
+        with column:
+            st.caption(label)
+            st.markdown(f"**{value}**")
     st.write(f"**Diagnosis:** {p.diagnosis}")
 
     _latest_symptoms(record)

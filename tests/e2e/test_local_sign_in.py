@@ -1,4 +1,5 @@
-"""Sign-in with a local (password) account: the demo physician, and a wrong password."""
+"""Sign-in with a local (password) account: the demo physician (Home, Patients, one record), and a wrong
+password."""
 
 from __future__ import annotations
 
@@ -51,6 +52,17 @@ def test_demo_physician_sees_home_with_own_patients(page: Page, app_server: AppS
     expect(main.get_by_role("heading", level=1)).to_contain_text("Patients")
     wait_for_app(page)
     expect(main.get_by_text("Open a patient's record")).to_be_visible()
+
+    # Margaret Thornbury's record: the phase of care, the first word the team reads, is shown whole at a
+    # laptop's width (a large metric value once cut it to "Deteriorat...").
+    main.get_by_role("combobox").click()
+    page.get_by_role("option").filter(has_text="Margaret Thornbury").click()
+    expect(main.get_by_role("heading", level=2)).to_contain_text("Margaret Thornbury")
+    phase = main.locator("strong").filter(has_text=re.compile(r"^Deteriorating$"))
+    expect(phase).to_be_visible()
+    block = phase.locator("xpath=ancestor::*[@data-testid='stMarkdownContainer'][1]")
+    assert block.evaluate("e => e.scrollWidth <= e.clientWidth"), "the phase of care is cut short"
+    wait_for_app(page)
     assert outside == [], f"the portal made the browser contact outside servers: {outside}"
 
 
