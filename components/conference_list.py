@@ -1,10 +1,16 @@
-"""Upcoming conferences with their agendas."""
+"""Upcoming conferences: with their agendas for the care team, as invitations for a family."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from access.meetings import MeetingChoice
 from access.records import ConferenceSummary
+
+NO_FAMILY_MEETINGS = (
+    "When the care team invites you to a family meeting, it will appear here with the time and a link "
+    "to join."
+)
 
 
 def show(conferences: list[ConferenceSummary]) -> None:
@@ -26,3 +32,25 @@ def show(conferences: list[ConferenceSummary]) -> None:
                 )
                 if line.question:
                     st.caption(line.question)
+
+
+def show_invitations(meetings: list[MeetingChoice]) -> None:
+    """A family member's meetings: when, about whom, and a link that opens the room with it chosen."""
+    st.subheader("Your family meetings")
+    if not meetings:
+        st.write(NO_FAMILY_MEETINGS)
+        return
+    for meeting in meetings:
+        with st.container(border=True):
+            st.markdown(
+                f"**{meeting.title}**  \n{meeting.starts_at:%A %d %B %Y, %H:%M}–{meeting.ends_at:%H:%M} UTC"
+            )
+            if meeting.patient_labels:
+                st.write(f"About: {', '.join(meeting.patient_labels)}")
+            st.page_link(
+                "pages/conference_room.py",
+                label="Go to the meeting",
+                icon=":material/videocam:",
+                query_params={"conference": str(meeting.conference_id)},
+            )
+            st.caption("You wait in the lobby until someone from the care team lets you in.")

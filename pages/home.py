@@ -1,4 +1,5 @@
-"""Home: my upcoming conferences and my patients' alerts to work through; for a family, the check-in."""
+"""Home: my upcoming conferences and my patients' alerts to work through; for a family, the check-in and
+their family meetings."""
 
 import streamlit as st
 
@@ -9,6 +10,7 @@ from access.alert_workflow import (
     apply,
     sweep_missed_checkins_when_due,
 )
+from access.meetings import joinable_conferences
 from access.records import AccessDenied, home_overview
 from access.roles import CLINICAL_ROLES, PageId, Role
 from components import alert_list, clock, conference_list
@@ -45,7 +47,6 @@ else:
     st.write("Welcome. How are things today? A short symptom check-in lets the care team know.")
     if st.button("Start a symptom check-in", type="primary", icon=":material/edit_note:", width="stretch"):
         st.switch_page("pages/checkin.py")
-    st.write(
-        "When the care team invites you to a family meeting, it will appear here with the time and a link "
-        "to join."
-    )
+    with transaction() as session:
+        meetings = joinable_conferences(session, identity, clock.now())
+    conference_list.show_invitations(meetings)

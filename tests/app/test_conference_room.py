@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from access import meetings
 from access.roles import Role
-from components import clock, media_tiles, room_hub, room_roster, video_room, webrtc_hooks
+from components import clock, conference_list, media_tiles, room_hub, room_roster, video_room, webrtc_hooks
 from db.engine import transaction
 from db.models import Attendance, AttendanceOutcome, AuditEvent, Conference, Patient, User
 from media.backend import ParticipantState, ParticipantView
@@ -169,6 +169,27 @@ def test_self_view_goes_with_the_camera(app, engine, clinic):
     assert "Your camera is off: the others do not see you." in text
     by_label(doctor.button, "Turn camera on").click().run()
     assert self_view in page_text(doctor), "turning the camera back on does not bring the self-view back"
+
+
+def test_family_home_shows_her_meeting_with_a_link_into_the_room(app, engine, clinic, family_linked):
+    at = sign_in(app(), "family")
+    text = page_text(at)
+    assert MEETING in text, "the family member is not told of the meeting about her mother"
+    assert "About: Ada Quillfeather" in text
+    with transaction(engine) as s:
+        meeting = s.scalar(select(Conference).where(Conference.title == MEETING))
+        when = f"{meeting.starts_at:%A %d %B %Y, %H:%M}"
+    assert when in text, "the meeting's day and time are not shown"
+    assert conference_list.NO_FAMILY_MEETINGS not in text
+    (link,) = [link for link in at.page_link if link.value == "Go to the meeting"]
+    assert link.proto.page.endswith("conference_room"), "the link does not lead to the conference room"
+    assert link.proto.query_string == f"conference={meeting.id}", "the link does not choose her meeting"
+
+
+def test_family_home_without_a_meeting_says_where_one_will_appear(app, clinic):
+    text = page_text(sign_in(app(), "family"))
+    assert conference_list.NO_FAMILY_MEETINGS in text
+    assert MEETING not in text, "a meeting about someone else's relative was shown to a family member"
 
 
 def test_declined_family_member_is_told_plainly(app, engine, clinic, family_linked):
