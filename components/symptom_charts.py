@@ -264,6 +264,9 @@ def _item_grid(long: bool) -> alt.FacetChart:
                 header=alt.Header(labelFontSize=13, labelFontWeight="bold"),
             ),
             columns=3,
+            # Room between the columns for the last date of one panel and the first of the next: at the
+            # theme's spacing, "29 Nov" and "01 Nov" ran into one another.
+            spacing=alt.RowColnumber(row=16, column=36),
             data=alt.NamedData("rows"),
         )
         .transform_fold(list(esas.ITEM_KEYS), as_=["key", "unused"])

@@ -111,6 +111,8 @@ def test_item_panels_sit_on_severity_bands_named_in_words(daily):
     grid = spec["vconcat"][0]
     assert grid["columns"] == 3, "not a 3 x 3 grid"
     assert grid["facet"]["sort"] == [i.label for i in esas.ITEMS], "not in form order"
+    # Set in the spec, not left to a theme: at Streamlit's, "29 Nov" ran into the next panel's "01 Nov".
+    assert grid["spacing"]["column"] >= 30, "no room between panels for the dates at their edges"
 
 
 def test_tooltips_give_value_date_severity_word_and_who_completed_it(daily):
