@@ -98,7 +98,8 @@ def camera_preview(*, width: int, caption: str) -> None:
     if not media_available():
         st.text(preview_placeholder(caption))
         return
-    st.iframe(PREVIEW_PAGE, width=width, height="content", alt=PREVIEW_ALT)
+    # The picture's own height (16:9, as the page draws it): a measured height left a gap under it.
+    st.iframe(PREVIEW_PAGE, width=width, height=round(width * 9 / 16), alt=PREVIEW_ALT)
     st.caption(caption)
 
 
