@@ -18,7 +18,7 @@ from access.goals_of_care import AmendmentView, GoalsOfCareRefused, RecordView
 from access.goals_of_care_guards import RecordFinal
 from access.records import AccessDenied
 from components import clock, goals_of_care_form
-from components.goals_of_care_form import md_escape
+from components.goals_of_care_view import md_escape
 from db.engine import transaction
 from db.models import AmendmentStatus
 

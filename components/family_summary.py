@@ -14,7 +14,7 @@ import streamlit as st
 
 from access.care_plan import PlanItemView
 from access.goals_of_care import RecordView
-from components.goals_of_care_form import readable
+from components.goals_of_care_view import readable
 
 
 def show(patient_name: str, record: RecordView, plan: Sequence[PlanItemView], *, key: str) -> None:

@@ -1,18 +1,16 @@
-"""The goals-of-care page's Record tab: the form with every field of clinical.goals_of_care.FIELDS and
-its plain-language help, and the record's addenda.
+"""The goals-of-care page's Record tab: the form (its fields: components.goals_of_care_fields) and the
+record's addenda.
 
 show() draws the form for the record as it is now and, when the person presses "Save", saves it as a new
 version (or, while they answer a family member's amendment request, as that request's correction), then
 redraws with the outcome. The form remembers the version it was opened at (`based_on_version`) and keeps
 the person's text in session_state under its key, also across a refused or stale save: nothing typed is
-lost. A final record is shown read-only (render_content), with an addendum box instead.
+lost. A final record is shown read-only (components.goals_of_care_view), with an addendum box instead.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,21 +32,12 @@ from access.goals_of_care_guards import RecordFinal
 from access.records import AccessDenied
 from clinical import goals_of_care as gc
 from components import clock
+from components import goals_of_care_fields as fields
+from components.goals_of_care_view import md_escape, render_content
 from db.engine import transaction
 
 PARTICIPANT_SLOTS_SPARE = 2
 ALTERNATE_SLOTS_SPARE = 1
-NOT_RECORDED = "Not recorded"
-REASON_LABEL = "Reason for this change"
-SAVE_LABEL = "Save"
-
-
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$])")
-
-
-def md_escape(text: str) -> str:
-    """Text someone typed, safe inside st.markdown: shown as typed, never as links, images or colours."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
 
 
 @dataclass(frozen=True)
@@ -62,12 +51,8 @@ class Submission:
 # ------------------------------------------------------------------------------------------- state
 
 
-def _k(key: str, name: str) -> str:
-    return f"{key}.{name}"
-
-
 def _state(key: str) -> dict[str, Any]:
-    state_key = _k(key, "state")
+    state_key = fields.widget_key(key, "state")
     if state_key not in st.session_state:
         st.session_state[state_key] = {
             "based_on": None,  # the version number the form was opened at
@@ -82,58 +67,12 @@ def _state(key: str) -> dict[str, Any]:
     return st.session_state[state_key]
 
 
-def _widget_values(content: Mapping[str, Any], key: str, author_name: str) -> dict[str, Any]:
-    """The widget values showing `content` (a blank new record: today's date and the facilitator)."""
-    values: dict[str, Any] = {}
-    new = not content
-    for f in gc.FIELDS:
-        value = content.get(f.key)
-        wk = _k(key, f"f.{f.key}")
-        if f.kind is gc.FieldKind.DATE:
-            values[wk] = _date(value) or (clock.now().date() if new else None)
-        elif f.kind in (gc.FieldKind.SHORT_TEXT, gc.FieldKind.LONG_TEXT):
-            values[wk] = value or (author_name if new and f.key == "facilitator" else "")
-        elif f.kind is gc.FieldKind.CHOICE:
-            values[wk] = value
-        elif f.kind is gc.FieldKind.PARTICIPANTS:
-            for n, person in enumerate(value or []):
-                for sub in gc.PARTICIPANT_FIELDS:
-                    values[_k(key, f"p.{n}.{sub}")] = person.get(sub) or (None if sub == "presence" else "")
-        elif f.kind is gc.FieldKind.TREATMENT_LIMITS:
-            for sub in gc.TREATMENT_LIMIT_FIELDS:
-                values[_k(key, f"tl.{sub}")] = (value or {}).get(sub)
-        elif f.kind is gc.FieldKind.SURROGATE:
-            for sub in gc.SURROGATE_FIELDS:
-                values[_k(key, f"s.{sub}")] = (value or {}).get(sub) or ""
-            for n, person in enumerate((value or {}).get("alternates") or []):
-                for sub in gc.ALTERNATE_FIELDS:
-                    values[_k(key, f"a.{n}.{sub}")] = person.get(sub) or ""
-        elif f.kind is gc.FieldKind.ADVANCE_DIRECTIVE:
-            value = value or {}
-            values[_k(key, "ad.on_file")] = value.get("on_file")
-            values[_k(key, "ad.location")] = value.get("location") or ""
-            values[_k(key, "ad.last_reviewed")] = _date(value.get("last_reviewed"))
-    values[_k(key, "reason")] = ""
-    return values
-
-
-def _date(value: object) -> dt.date | None:
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str) and value:
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            return None
-    return None
-
-
 def _load(state: dict[str, Any], key: str, version: VersionView | None, author_name: str) -> None:
     """Open the form at `version` (None: a new record), replacing whatever was typed."""
     content = version.content if version else {}
     for wk in list(state["values"]):
         st.session_state.pop(wk, None)
-    state["values"] = _widget_values(content, key, author_name)
+    state["values"] = fields.widget_values(content, key, author_name)
     state["based_on"] = version.number if version else 0
     state["participant_slots"] = len(content.get("participants") or []) + PARTICIPANT_SLOTS_SPARE
     state["alternate_slots"] = (
@@ -141,27 +80,20 @@ def _load(state: dict[str, Any], key: str, version: VersionView | None, author_n
     )
     state["theirs"] = None
     state["messages"] = []
-    state["opened"] = _comparable(collect(state, key, source=state["values"]))
+    state["opened"] = _comparable(fields.collect(state, key, source=state["values"]))
 
 
 def _untouched(state: dict[str, Any], key: str) -> bool:
     """Nothing typed since the form was opened (so a newer version may replace it without loss)."""
-    reason = str(st.session_state.get(_k(key, "reason"), state["values"].get(_k(key, "reason"))) or "")
-    return not reason.strip() and _comparable(collect(state, key, source=_current(state))) == state.get(
-        "opened"
+    reason = str(
+        st.session_state.get(
+            fields.widget_key(key, "reason"), state["values"].get(fields.widget_key(key, "reason"))
+        )
+        or ""
     )
-
-
-def _current(state: dict[str, Any]) -> dict[str, Any]:
-    return {wk: st.session_state.get(wk, v) for wk, v in state["values"].items()}
-
-
-def _restore(state: dict[str, Any], wk: str, default: Any = None) -> str:
-    """Give the widget its kept value when Streamlit dropped it (e.g. after visiting another page)."""
-    state["values"].setdefault(wk, default)
-    if wk not in st.session_state:
-        st.session_state[wk] = state["values"][wk]
-    return wk
+    return not reason.strip() and _comparable(
+        fields.collect(state, key, source=fields.current_values(state))
+    ) == state.get("opened")
 
 
 # ------------------------------------------------------------------------------------------- public
@@ -265,7 +197,7 @@ def _edit(record: RecordView, *, author_name: str, key: str) -> Submission | Non
             "accepted.",
             icon=":material/edit_note:",
         )
-        if st.button("Stop answering this request", key=_k(key, "amend_cancel")):
+        if st.button("Stop answering this request", key=fields.widget_key(key, "amend_cancel")):
             state["amendment"] = None
             st.rerun()
     if state["theirs"] is not None:
@@ -274,8 +206,8 @@ def _edit(record: RecordView, *, author_name: str, key: str) -> Submission | Non
             icon=":material/warning:",
         )
 
-    submitted = _form(state, key)
-    _keep(state)
+    submitted = fields.form(state, key)
+    fields.keep(state)
     # Below the form, where the person pressed Save (the page stays scrolled there).
     for message in state["messages"]:
         st.error(message, icon=":material/error:")
@@ -286,9 +218,9 @@ def _edit(record: RecordView, *, author_name: str, key: str) -> Submission | Non
     state["messages"] = []
     amendment = state["amendment"]
     return Submission(
-        collect(state, key),
+        fields.collect(state, key),
         int(state["based_on"]),
-        str(st.session_state.get(_k(key, "reason")) or ""),
+        str(st.session_state.get(fields.widget_key(key, "reason")) or ""),
         amendment[0] if amendment else None,
     )
 
@@ -349,22 +281,22 @@ def _addendum_box(addenda: Sequence[AddendumView], *, key: str) -> str | None:
         st.text(a.text)
     text = st.text_area(
         "Addendum",
-        key=_k(key, "addendum"),
+        key=fields.widget_key(key, "addendum"),
         max_chars=4000,
         help="A note added to the record. It does not change the signed content.",
     )
-    if st.button("Add addendum", key=_k(key, "addendum_add")):
+    if st.button("Add addendum", key=fields.widget_key(key, "addendum_add")):
         return text
     return None
 
 
 def _addendum_added(*, key: str) -> None:
-    st.session_state.pop(_k(key, "addendum"), None)
+    st.session_state.pop(fields.widget_key(key, "addendum"), None)
     _state(key)["notice"] = "Addendum added."
     st.rerun()
 
 
-# --------------------------------------------------------------------------------------- the form
+# ------------------------------------------------------------ the version opened at, and a newer one
 
 
 def _opened_at(state: dict[str, Any], record: RecordView, key: str, author_name: str) -> None:
@@ -383,7 +315,9 @@ def _opened_at(state: dict[str, Any], record: RecordView, key: str, author_name:
             "Your text is kept; when you save you will see their version to compare.",
             icon=":material/warning:",
         )
-        if st.button(f"Discard my text and load version {latest.number}", key=_k(key, "reload")):
+        if st.button(
+            f"Discard my text and load version {latest.number}", key=fields.widget_key(key, "reload")
+        ):
             _load(state, key, latest, author_name)
             st.rerun()
 
@@ -397,7 +331,7 @@ def _show_theirs(state: dict[str, Any], key: str, author_name: str) -> None:
         "above. Compare it with theirs (below), merge what you need, then save again.",
         icon=":material/warning:",
     )
-    changes = gc.diff(theirs.content, _comparable(collect(state, key)))
+    changes = gc.diff(theirs.content, _comparable(fields.collect(state, key)))
     if changes:
         st.table(
             pd.DataFrame(
@@ -413,12 +347,16 @@ def _show_theirs(state: dict[str, Any], key: str, author_name: str) -> None:
         st.caption("Your text and their version say the same thing.")
     left, right = st.columns(2)
     if left.button(
-        f"Keep my text and save it on top of version {theirs.number}", key=_k(key, "merge"), type="primary"
+        f"Keep my text and save it on top of version {theirs.number}",
+        key=fields.widget_key(key, "merge"),
+        type="primary",
     ):
         state["based_on"] = theirs.number
         state["theirs"] = None
         st.rerun()
-    if right.button(f"Discard my text and load version {theirs.number}", key=_k(key, "take_theirs")):
+    if right.button(
+        f"Discard my text and load version {theirs.number}", key=fields.widget_key(key, "take_theirs")
+    ):
         _load(state, key, theirs, author_name)
         st.rerun()
 
@@ -428,204 +366,3 @@ def _comparable(content: dict[str, Any]) -> dict[str, Any]:
         return gc.normalise(content)
     except Exception:  # noqa: BLE001 - half-typed input: compare it as typed
         return content
-
-
-def _form(state: dict[str, Any], key: str) -> bool:
-    with st.form(_k(key, "form"), enter_to_submit=False):
-        for f in gc.FIELDS:
-            _field(state, f, key)
-        st.divider()
-        st.text_area(
-            REASON_LABEL,
-            key=_restore(state, _k(key, "reason"), ""),
-            max_chars=500,
-            help="Required. Why you are saving this version, e.g. “Family meeting held” or “Corrected the "
-            "surrogate's phone number”.",
-        )
-        return st.form_submit_button(SAVE_LABEL, type="primary")
-
-
-def _caption(f: gc.Field) -> None:
-    st.caption(("**Required.** " if f.required else "") + f.help)
-
-
-def _field(state: dict[str, Any], f: gc.Field, key: str) -> None:
-    wk = _k(key, f"f.{f.key}")
-    if f.kind is gc.FieldKind.DATE:
-        st.date_input(f.label, key=_restore(state, wk), help=f.help, format="YYYY-MM-DD")
-        _caption(f)
-    elif f.kind is gc.FieldKind.SHORT_TEXT:
-        st.text_input(f.label, key=_restore(state, wk, ""), max_chars=f.max_length, help=f.help)
-        _caption(f)
-    elif f.kind is gc.FieldKind.LONG_TEXT:
-        st.text_area(f.label, key=_restore(state, wk, ""), max_chars=f.max_length, help=f.help, height=90)
-        _caption(f)
-    elif f.kind is gc.FieldKind.CHOICE:
-        _choice(state, wk, f.label, f.help, f.choices)
-        _caption(f)
-    elif f.kind is gc.FieldKind.PARTICIPANTS:
-        _participants(state, f, key)
-    elif f.kind is gc.FieldKind.TREATMENT_LIMITS:
-        st.subheader(f.label)
-        st.caption(f.help)
-        for sub, (label, help, choices) in gc.TREATMENT_LIMIT_FIELDS.items():
-            _choice(state, _k(key, f"tl.{sub}"), label, help, tuple(c.value for c in choices))
-            st.caption(help)
-    elif f.kind is gc.FieldKind.SURROGATE:
-        _surrogate(state, f, key)
-    elif f.kind is gc.FieldKind.ADVANCE_DIRECTIVE:
-        _directive(state, f, key)
-
-
-def _choice(state: dict[str, Any], wk: str, label: str, help: str, choices: Sequence[str]) -> None:
-    st.selectbox(
-        label,
-        options=list(choices),
-        format_func=lambda c: gc.CHOICE_LABELS.get(c, c),
-        index=None,
-        placeholder=NOT_RECORDED,
-        key=_restore(state, wk),
-        help=help,
-    )
-
-
-def _participants(state: dict[str, Any], f: gc.Field, key: str) -> None:
-    st.subheader(f.label)
-    _caption(f)
-    st.caption("Leave a line blank if it is not needed.")
-    for n in range(state["participant_slots"]):
-        name, role, presence = st.columns([3, 3, 2])
-        name.text_input(
-            f"Participant {n + 1}: name", key=_restore(state, _k(key, f"p.{n}.name"), ""), max_chars=200
-        )
-        role.text_input(
-            f"Participant {n + 1}: role or relationship",
-            key=_restore(state, _k(key, f"p.{n}.role"), ""),
-            max_chars=200,
-        )
-        with presence:
-            _choice(
-                state,
-                _k(key, f"p.{n}.presence"),
-                f"Participant {n + 1}: present or remote",
-                "In the room, or joined by phone or video.",
-                tuple(gc.Presence),
-            )
-
-
-def _surrogate(state: dict[str, Any], f: gc.Field, key: str) -> None:
-    st.subheader(f.label)
-    st.caption(f.help)
-    columns = st.columns(2)
-    for n, (sub, (label, help)) in enumerate(gc.SURROGATE_FIELDS.items()):
-        columns[n % 2].text_input(
-            f"Surrogate: {label.lower()}",
-            key=_restore(state, _k(key, f"s.{sub}"), ""),
-            max_chars=gc.SHORT_MAX,
-            help=help,
-        )
-    st.markdown("**Alternates, in order**")
-    st.caption("Who decides if the surrogate cannot. Leave a line blank if it is not needed.")
-    for n in range(state["alternate_slots"]):
-        columns = st.columns(3)
-        for column, sub in zip(columns, gc.ALTERNATE_FIELDS, strict=True):
-            column.text_input(
-                f"Alternate {n + 1}: {sub}",
-                key=_restore(state, _k(key, f"a.{n}.{sub}"), ""),
-                max_chars=gc.SHORT_MAX,
-            )
-
-
-def _directive(state: dict[str, Any], f: gc.Field, key: str) -> None:
-    st.subheader(f.label)
-    st.caption(f.help)
-    label, help = gc.ADVANCE_DIRECTIVE_FIELDS["on_file"]
-    st.selectbox(
-        f"Advance directive: {label.lower()}",
-        options=[True, False],
-        format_func=lambda v: "Yes, on file" if v else "No",
-        index=None,
-        placeholder=NOT_RECORDED,
-        key=_restore(state, _k(key, "ad.on_file")),
-        help=help,
-    )
-    label, help = gc.ADVANCE_DIRECTIVE_FIELDS["location"]
-    st.text_input(
-        f"Advance directive: {label.lower()}",
-        key=_restore(state, _k(key, "ad.location"), ""),
-        max_chars=gc.SHORT_MAX,
-        help=help,
-    )
-    label, help = gc.ADVANCE_DIRECTIVE_FIELDS["last_reviewed"]
-    st.date_input(
-        f"Advance directive: {label.lower()}",
-        key=_restore(state, _k(key, "ad.last_reviewed")),
-        help=help,
-        format="YYYY-MM-DD",
-    )
-
-
-def _keep(state: dict[str, Any]) -> None:
-    """Copy what is typed into the component's own state, which outlives the widgets."""
-    for wk in state["values"]:
-        if wk in st.session_state:
-            state["values"][wk] = st.session_state[wk]
-
-
-def _people(get: Any, prefix: str, subs: Sequence[str], slots: int) -> list:
-    people = []
-    for n in range(slots):
-        person = {sub: get(f"{prefix}.{n}.{sub}") for sub in subs}
-        if any(v not in (None, "") and not (isinstance(v, str) and not v.strip()) for v in person.values()):
-            people.append(person)
-    return people
-
-
-def collect(state: dict[str, Any], key: str, source: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The record as the form holds it now (or as `source` holds the widget values), in the shape
-    clinical.goals_of_care.validate expects."""
-    values = st.session_state if source is None else source
-
-    def _get(name: str) -> Any:
-        return values.get(_k(key, name))
-
-    content: dict[str, Any] = {}
-    for f in gc.FIELDS:
-        if f.kind is gc.FieldKind.DATE:
-            value = _get(f"f.{f.key}")
-            content[f.key] = value.isoformat() if isinstance(value, dt.date) else value
-        elif f.kind in (gc.FieldKind.SHORT_TEXT, gc.FieldKind.LONG_TEXT, gc.FieldKind.CHOICE):
-            content[f.key] = _get(f"f.{f.key}")
-        elif f.kind is gc.FieldKind.PARTICIPANTS:
-            content[f.key] = _people(_get, "p", gc.PARTICIPANT_FIELDS, state["participant_slots"])
-        elif f.kind is gc.FieldKind.TREATMENT_LIMITS:
-            content[f.key] = {sub: _get(f"tl.{sub}") for sub in gc.TREATMENT_LIMIT_FIELDS}
-        elif f.kind is gc.FieldKind.SURROGATE:
-            surrogate: dict[str, Any] = {sub: _get(f"s.{sub}") for sub in gc.SURROGATE_FIELDS}
-            surrogate["alternates"] = _people(_get, "a", gc.ALTERNATE_FIELDS, state["alternate_slots"])
-            content[f.key] = surrogate
-        elif f.kind is gc.FieldKind.ADVANCE_DIRECTIVE:
-            reviewed = _get("ad.last_reviewed")
-            content[f.key] = {
-                "on_file": _get("ad.on_file"),
-                "location": _get("ad.location"),
-                "last_reviewed": reviewed.isoformat() if isinstance(reviewed, dt.date) else reviewed,
-            }
-    return content
-
-
-# ------------------------------------------------------------------------------------ read-only view
-
-
-def readable(content: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(label, shown value) of every filled-in field, in form order, in the words the diff uses."""
-    return [(change.label, change.before) for change in gc.diff(content, {})]
-
-
-def render_content(content: Mapping[str, Any]) -> None:
-    """The record, read-only: one line per filled-in field, in form order."""
-    st.table(
-        pd.DataFrame([{"Field": label, "Recorded": shown} for label, shown in readable(content)]),
-        hide_index=True,
-    )
-    st.caption("Fields not listed were left blank.")

@@ -26,7 +26,7 @@ from access.roles import Role
 from access.signoff import SignatureView, SignOffStatus
 from components import clock
 from components.care_plan_editor import plan_table
-from components.goals_of_care_form import md_escape, render_content
+from components.goals_of_care_view import md_escape, render_content
 from db.engine import transaction
 from db.models import SignOffDecision
 
