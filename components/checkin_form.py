@@ -168,14 +168,19 @@ def _setup(
     else:
         ids = [p.patient_id for p in patients]
         labels = {p.patient_id: p.label for p in patients}
-        chooser = st.radio if len(patients) <= 4 else st.selectbox
-        state["patient"] = chooser(
-            "Who is this check-in for?",
+        choose = dict(
             options=ids,
             index=ids.index(state["patient"]) if state["patient"] in ids else None,
             format_func=labels.__getitem__,
             key=_k(key, "patient"),
         )
+        if len(patients) <= 4:
+            state["patient"] = st.radio("Who is this check-in for?", **choose)
+        else:
+            # A clinician's list: said in words, not the generic "Choose an option".
+            state["patient"] = st.selectbox(
+                "Who is this check-in for?", placeholder="Choose a patient from your care team", **choose
+            )
     name = next((p.label for p in patients if p.patient_id == state["patient"]), "The patient")
     # Clinicians see "Name (MRN)"; the sentence reads better with the name alone.
     name = name.split(" (")[0]

@@ -162,6 +162,17 @@ def test_an_out_of_range_answer_is_refused_and_saves_nothing(app, engine, family
     assert _counts(engine) == before
 
 
+def test_a_clinician_with_many_patients_chooses_from_a_list_that_says_so(app, engine, clinic):
+    with transaction(engine) as s:
+        nurse = s.get(User, clinic.users[Role.NURSE])
+        for n in range(3):
+            factories.on_team(s, factories.patient(s, f"Extra{n}", "Teampatient"), nurse)
+    at = _checkin_page(app, "nurse")
+    chooser = by_label(at.selectbox, "Who is this check-in for?")
+    assert chooser.placeholder == "Choose a patient from your care team", "the list's prompt says nothing"
+    assert len(chooser.options) == 5, "the nurse's five patients are not all offered"
+
+
 def test_clinician_checkin_shows_the_alert_text_and_records_phase_and_akps(app, engine, family_of_ben):
     at = _checkin_page(app, "nurse")
     by_label(at.radio, "Who is this check-in for?").set_value(family_of_ben).run()
