@@ -23,7 +23,8 @@ class ReportFilter:
 
 
 def filters(users: Sequence[User], today: dt.date, *, key: str) -> ReportFilter:
-    cols = st.columns(4)
+    # The date range needs room for both dates ("2026/10/31 – 2026/11/30"); the others are short.
+    cols = st.columns([2, 2, 2, 3])
     labels = {u.id: f"{u.display_name} ({u.username})" for u in users}
     actor = cols[0].selectbox(
         "User",
