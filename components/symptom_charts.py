@@ -466,6 +466,16 @@ def describe_points(trends: PatientTrends) -> str:
     )
 
 
+def chart_description(trends: PatientTrends) -> str:
+    """The trend chart's accessible name: what a screen reader announces for the drawing."""
+    window = WINDOW_CHOICES.get(trends.window_days, f"{trends.window_days} days")
+    return (
+        f"Symptom trends of {trends.patient_label} over the last {window}, from {trends.checkins} check-ins: "
+        "the nine ESAS-r symptoms scored 0 to 10 over bands for none, mild, moderate and severe, then the "
+        "total, physical and emotional scores, with alerts and care changes marked."
+    )
+
+
 def show_patient_trends(trends: PatientTrends, *, key: str) -> None:
     """Draw one patient's trends (items, scores, markers). Shows a plain sentence when there is nothing."""
     if not len(trends.series):
@@ -474,7 +484,9 @@ def show_patient_trends(trends: PatientTrends, *, key: str) -> None:
         )
         return
     # Compound charts cannot stretch to the container in Vega-Lite, so they take their own width.
-    st.vega_lite_chart(_built_specs.spec(trends), width="content", key=f"{key}_trends")
+    st.vega_lite_chart(
+        _built_specs.spec(trends), width="content", key=f"{key}_trends", alt=chart_description(trends)
+    )
     st.caption(describe_points(trends))
 
 
@@ -591,5 +603,11 @@ def show_team_heatmap(rows: Sequence[LatestScores], *, key: str) -> None:
     if not rows:
         st.info("No patients to show.")
         return
-    st.vega_lite_chart(team_heatmap_arrow_spec(rows), width="content", key=f"{key}_heatmap")
+    st.vega_lite_chart(
+        team_heatmap_arrow_spec(rows),
+        width="content",
+        key=f"{key}_heatmap",
+        alt=f"Heat map of the latest ESAS-r scores of {len(rows)} patients: a row per patient, a column per "
+        "symptom, each cell the score with its severity.",
+    )
     st.caption("Each cell is the latest check-in's score: Severe 7-10, Moderate 4-6, Mild 1-3, None 0.")

@@ -62,6 +62,8 @@ def test_demo_physician_sees_home_with_own_patients(page: Page, app_server: AppS
     expect(phase).to_be_visible()
     block = phase.locator("xpath=ancestor::*[@data-testid='stMarkdownContainer'][1]")
     assert block.evaluate("e => e.scrollWidth <= e.clientWidth"), "the phase of care is cut short"
+    # Her chart is drawn on a canvas: a screen reader has only its accessible name to go by.
+    expect(main.get_by_label(re.compile(r"^Symptom trends of Margaret Thornbury"))).to_be_visible()
     wait_for_app(page)
     assert outside == [], f"the portal made the browser contact outside servers: {outside}"
 
