@@ -6,6 +6,7 @@ import streamlit as st
 
 from access.meetings import MeetingChoice
 from access.records import ConferenceSummary
+from components.goals_of_care_view import md_escape
 
 NO_FAMILY_MEETINGS = (
     "When the care team invites you to a family meeting, it will appear here with the time and a link "
@@ -43,10 +44,11 @@ def show_invitations(meetings: list[MeetingChoice]) -> None:
     for meeting in meetings:
         with st.container(border=True):
             st.markdown(
-                f"**{meeting.title}**  \n{meeting.starts_at:%A %d %B %Y, %H:%M}–{meeting.ends_at:%H:%M} UTC"
+                f"**{md_escape(meeting.title)}**  \n"
+                f"{meeting.starts_at:%A %d %B %Y, %H:%M}–{meeting.ends_at:%H:%M} UTC"
             )
             if meeting.patient_labels:
-                st.write(f"About: {', '.join(meeting.patient_labels)}")
+                st.write(f"About: {md_escape(', '.join(meeting.patient_labels))}")
             st.page_link(
                 "pages/conference_room.py",
                 label="Go to the meeting",

@@ -249,5 +249,4 @@ def _chart(
 
 def _window_words(window_days: int) -> str:
     # "over the last 30 days", "over the last year": WINDOW_CHOICES' labels read well after "last".
-    label = symptom_charts.WINDOW_CHOICES.get(window_days, f"{window_days} days")
-    return label.removeprefix("1 ")
+    return symptom_charts.window_words(window_days).removeprefix("1 ")

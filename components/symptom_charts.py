@@ -37,6 +37,12 @@ from db.symptom_queries import SCORE_NAMES
 WINDOW_CHOICES: dict[int, str] = {7: "7 days", 30: "30 days", 90: "90 days", 365: "1 year", 730: "2 years"}
 DEFAULT_WINDOW_DAYS = 30
 
+
+def window_words(window_days: int) -> str:
+    """A trend window in words: its WINDOW_CHOICES label ("30 days", "1 year"), or its days."""
+    return WINDOW_CHOICES.get(window_days, f"{window_days} days")
+
+
 # Band name as shown (words and range), with the score range it covers on the 0-10 axis. The edges sit
 # half-way between whole scores so each whole score lies inside its own band.
 BANDS: tuple[tuple[esas.Severity, str, float, float], ...] = (
@@ -450,7 +456,7 @@ def patient_trends_chart(trends: PatientTrends) -> alt.TopLevelMixin:
 
 def describe_points(trends: PatientTrends) -> str:
     """What each point is, in words, for the caption under the chart."""
-    window = WINDOW_CHOICES.get(trends.window_days, f"{trends.window_days} days")
+    window = window_words(trends.window_days)
     if trends.bucket is None:
         what = "each point is one check-in"
     elif trends.bucket == dt.timedelta(days=1):
@@ -468,7 +474,7 @@ def describe_points(trends: PatientTrends) -> str:
 
 def chart_description(trends: PatientTrends) -> str:
     """The trend chart's accessible name: what a screen reader announces for the drawing."""
-    window = WINDOW_CHOICES.get(trends.window_days, f"{trends.window_days} days")
+    window = window_words(trends.window_days)
     return (
         f"Symptom trends of {trends.patient_label} over the last {window}, from {trends.checkins} check-ins: "
         "the nine ESAS-r symptoms scored 0 to 10 over bands for none, mild, moderate and severe, then the "
@@ -479,9 +485,7 @@ def chart_description(trends: PatientTrends) -> str:
 def show_patient_trends(trends: PatientTrends, *, key: str) -> None:
     """Draw one patient's trends (items, scores, markers). Shows a plain sentence when there is nothing."""
     if not len(trends.series):
-        st.info(
-            f"No symptom check-ins in the last {WINDOW_CHOICES.get(trends.window_days, trends.window_days)}."
-        )
+        st.info(f"No symptom check-ins in the last {window_words(trends.window_days)}.")
         return
     # Compound charts cannot stretch to the container in Vega-Lite, so they take their own width.
     st.vega_lite_chart(
