@@ -25,17 +25,17 @@ migrate: $(RUNTIME_STAMP)
 
 # Serve the portal on the embedded SQLite database with demo data (demo mode on).
 run: migrate
-	VESPER_DEMO=1 $(PY) -m db.seed
+	VESPER_DEMO=1 $(PY) -m demo.seed
 	VESPER_DEMO=1 $(VENV)/bin/streamlit run app.py --server.address 127.0.0.1 --server.port 8501
 
 seed: migrate
-	VESPER_DEMO=1 $(PY) -m db.seed
+	VESPER_DEMO=1 $(PY) -m demo.seed
 
 reseed: migrate
-	VESPER_DEMO=1 $(PY) -m db.seed --reseed
+	VESPER_DEMO=1 $(PY) -m demo.seed --reseed
 
 verify-audit: $(RUNTIME_STAMP)
-	$(PY) -m access.audit verify
+	$(PY) -m auth.audit verify
 
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -q && apt-get install -y -q chromium; }

@@ -1,6 +1,6 @@
 """Vesper entry point: page setup, the sign-in gate, and navigation built from the signed-in role.
 
-This is the only router. Each page file still checks access itself (see components/gate.py).
+This is the only router. Each page file still checks access itself (see portal/gate.py).
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from access.roles import PageId, pages_for
+from auth.permissions import PageId, pages_for
 from components import session_bar, sign_in
-from components.gate import current_identity, oidc_refused
+from portal.gate import current_identity, oidc_refused
 
 PAGES: dict[PageId, dict[str, str]] = {
     PageId.HOME: {"page": "pages/home.py", "title": "Home", "icon": ":material/home:"},

@@ -19,7 +19,7 @@ from db import queries
 from db.engine import engine_for, transaction
 from db.models import Alert, AlertStatus, Patient, SymptomAssessment, User
 from db.schema import upgrade as migrate
-from db.seed import seed_demo
+from demo.seed import seed_demo
 
 ROUNDS = 30
 

@@ -6,8 +6,8 @@ Measures, on SQLite and (when a PostgreSQL URL is available) on PostgreSQL:
   through streamlit.testing AppTest, as a ratio to an empty Streamlit page rerun measured in the same run.
   The chart page twice: cold, the first view of a patient's chart (a different patient each run, nothing
   loaded for them yet, and the view written to the audit trail), and warm, a rerun of the same page with
-  nothing changed, which reuses what the previous run loaded and built (access.symptom_views.REUSE_SECONDS)
-  and still checks access, but writes no second audit event for the same opening (access.audit.record_view).
+  nothing changed, which reuses what the previous run loaded and built (services.symptom_views.REUSE_SECONDS)
+  and still checks access, but writes no second audit event for the same opening (auth.audit.record_view).
   Also, as a floor, a first opening stripped to its reads (no transaction, no audit event): not a page
   Vesper serves, but what tells how much of a first opening the audit costs;
 - the queries alone, on the schema the migrations build (with the (patient_id, assessed_at) index of
@@ -42,29 +42,29 @@ from sqlalchemy import create_engine, func, insert, inspect, select, text
 from sqlalchemy.engine import make_url
 from streamlit.testing.v1 import AppTest
 
-from access import symptom_views
-from access.accounts import Identity
-from access.roles import Role
-from access.symptom_views import patient_trends
+from auth.identity import Identity
+from clinical.alerts import AlertRule
+from clinical.pcoc import PcocPhase
+from clinical.roles import Role
 from components import symptom_charts
 from db import symptom_queries
 from db.engine import engine_for, execute_core, transaction
 from db.models import (
     ESAS_ITEM_COLUMNS,
     Alert,
-    AlertRule,
     AlertStatus,
     CareEvent,
     CareEventKind,
     CareTeamMember,
     CompletedBy,
     Patient,
-    PcocPhase,
     SymptomAssessment,
     User,
     symptom_weeks,
 )
 from db.schema import upgrade as migrate
+from services import symptom_views
+from services.symptom_views import patient_trends
 
 PATIENTS = int(os.environ.get("VESPER_BENCH_PATIENTS", "500"))
 DAYS = 730
@@ -209,9 +209,9 @@ def _chart_page(url: str, identity, patient_ids: list[int], window_days: int, no
     Given several patients, each run then drops the one it drew, so every run is the first view of a
     patient's chart (cold: nothing loaded for them yet); given one, every run reopens it with nothing
     changed (warm: a rerun of the page)."""
-    from access.symptom_views import patient_trends
     from components import symptom_charts
     from db.engine import engine_for, transaction
+    from services.symptom_views import patient_trends
 
     with transaction(engine_for(url)) as session:
         trends = patient_trends(session, identity, patient_ids[-1], window_days, now)
@@ -224,10 +224,10 @@ def _chart_page_unaudited(url: str, identity, patient_ids: list[int], window_day
     """The first opening stripped to its reads: the care-team check and stamp, the series and the markers,
     outside a transaction and with no audit event. Not a page Vesper serves (every view it shows is
     audited): a floor, to tell how much of a first opening the audit and the transaction cost."""
-    from access.symptom_views import _load_trends
     from components import symptom_charts
     from db.engine import engine_for, reading
     from db.symptom_queries import trend_stamp
+    from services.symptom_views import _load_trends
 
     with reading(engine_for(url)) as session:
         stamp = trend_stamp(session, patient_ids[-1], identity.user_id)
@@ -239,9 +239,9 @@ def _chart_page_unaudited(url: str, identity, patient_ids: list[int], window_day
 
 
 def _heatmap_page(url: str, identity, patient_ids: list[int], now) -> None:
-    from access.symptom_views import team_latest_scores
     from components import symptom_charts
     from db.engine import engine_for, reading
+    from services.symptom_views import team_latest_scores
 
     with reading(engine_for(url)) as session:
         rows = team_latest_scores(session, identity, patient_ids, now)

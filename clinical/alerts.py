@@ -27,9 +27,8 @@ from dataclasses import dataclass, field
 from clinical.esas import ITEM_KEYS, ITEM_LABELS, scores, severity
 
 
-class Rule(enum.StrEnum):
-    """Why an alert fired. Same values as db.models.AlertRule, redefined here because clinical/ imports
-    nothing of ours; a test checks the two stay in step."""
+class AlertRule(enum.StrEnum):
+    """Why an alert fired; db.models stores it as this enum's values."""
 
     SEVERE = "severe"
     NEW_MODERATE = "new_moderate"
@@ -110,7 +109,7 @@ class Finding:
     "missed_checkin:2026-11-24") so the same unchanged condition can be recognised and not alerted twice.
     """
 
-    rule: Rule
+    rule: AlertRule
     item: str | None
     message: str
     condition_key: str
@@ -176,10 +175,10 @@ def missed_checkin(
     elapsed = _days(days) if days > interval else f"over {_days(interval)}"
     agreed = "every day" if interval == 1 else f"every {interval} days"
     return Finding(
-        rule=Rule.MISSED_CHECKIN,
+        rule=AlertRule.MISSED_CHECKIN,
         item=None,
         message=f"No check-in for {elapsed} (agreed {agreed})",
-        condition_key=f"{Rule.MISSED_CHECKIN}:{last_checkin_at.astimezone(dt.UTC).date().isoformat()}",
+        condition_key=f"{AlertRule.MISSED_CHECKIN}:{last_checkin_at.astimezone(dt.UTC).date().isoformat()}",
     )
 
 
@@ -218,7 +217,9 @@ def _severe(earlier: Sequence[Checkin], new: Checkin, thresholds: AlertThreshold
         if previous is not None and previous < thresholds.moderate_item:
             message += f", up from {previous}"  # the jump rule 2 would have reported
         findings.append(
-            Finding(rule=Rule.SEVERE, item=key, message=message, condition_key=f"{Rule.SEVERE}:{key}")
+            Finding(
+                rule=AlertRule.SEVERE, item=key, message=message, condition_key=f"{AlertRule.SEVERE}:{key}"
+            )
         )
     return findings
 
@@ -236,10 +237,10 @@ def _new_moderate(earlier: Sequence[Checkin], new: Checkin, thresholds: AlertThr
             continue
         findings.append(
             Finding(
-                rule=Rule.NEW_MODERATE,
+                rule=AlertRule.NEW_MODERATE,
                 item=key,
                 message=f"{ITEM_LABELS[key]} rose from {previous} to {value} (now moderate)",
-                condition_key=f"{Rule.NEW_MODERATE}:{key}",
+                condition_key=f"{AlertRule.NEW_MODERATE}:{key}",
             )
         )
     return findings
@@ -272,13 +273,13 @@ def _worsening(earlier: Sequence[Checkin], new: Checkin, thresholds: AlertThresh
     if rise < thresholds.worsening_total_rise:
         return None
     return Finding(
-        rule=Rule.WORSENING,
+        rule=AlertRule.WORSENING,
         item=None,
         message=(
             f"Total symptom distress {total}, up {_number(rise)} from the {thresholds.baseline_days}-day "
             f"baseline of {_number(baseline)}"
         ),
-        condition_key=f"{Rule.WORSENING}:total",
+        condition_key=f"{AlertRule.WORSENING}:total",
     )
 
 

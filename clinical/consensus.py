@@ -13,7 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 
-class Decision(enum.StrEnum):
+class SignOffDecision(enum.StrEnum):
+    """A sign-off's decision; db.models stores it as this enum's values."""
+
     AGREE = "agree"
     DISSENT = "dissent"
 
@@ -22,7 +24,7 @@ class Decision(enum.StrEnum):
 class Signature:
     role: str
     content_hash: str
-    decision: Decision = Decision.AGREE
+    decision: SignOffDecision = SignOffDecision.AGREE
     voided: bool = False
     withdrawn: bool = False
     overridden: bool = False
@@ -67,9 +69,11 @@ def evaluate(
     required = tuple(dict.fromkeys(required_roles))
     sigs = list(signatures)
     agreeing = {
-        s.role for s in sigs if s.live and s.decision is Decision.AGREE and s.content_hash == current_hash
+        s.role
+        for s in sigs
+        if s.live and s.decision is SignOffDecision.AGREE and s.content_hash == current_hash
     }
     signed = tuple(r for r in required if r in agreeing) + tuple(sorted(agreeing - set(required)))
     missing = tuple(r for r in required if r not in agreeing)
-    blocking = tuple(s for s in sigs if s.live and s.decision is Decision.DISSENT and not s.overridden)
+    blocking = tuple(s for s in sigs if s.live and s.decision is SignOffDecision.DISSENT and not s.overridden)
     return ConsensusStatus(current_hash, required, signed, missing, blocking)

@@ -464,7 +464,7 @@ def normalise(content: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def canonical_json(payload: object) -> str:
-    """Deterministic JSON, as access.audit.canonical_json: sorted keys, no whitespace, UTF-8 kept."""
+    """Deterministic JSON, as auth.audit.canonical_json: sorted keys, no whitespace, UTF-8 kept."""
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 

@@ -11,9 +11,8 @@ import datetime as dt
 import enum
 
 
-class Phase(enum.StrEnum):
-    """Same values as db.models.PcocPhase, redefined here because clinical/ imports nothing of ours; a test
-    checks the two stay in step."""
+class PcocPhase(enum.StrEnum):
+    """The PCOC phase of care; db.models stores it as this enum's values."""
 
     STABLE = "stable"
     UNSTABLE = "unstable"
@@ -26,31 +25,31 @@ class Phase(enum.StrEnum):
         return self.value.capitalize()
 
 
-DEFINITIONS: dict[Phase, str] = {
-    Phase.STABLE: "The current plan of care is keeping the patient's problems under control.",
-    Phase.UNSTABLE: (
+DEFINITIONS: dict[PcocPhase, str] = {
+    PcocPhase.STABLE: "The current plan of care is keeping the patient's problems under control.",
+    PcocPhase.UNSTABLE: (
         "A new problem, or a rapid worsening of an existing one, needs an urgent change to the plan of care."
     ),
-    Phase.DETERIORATING: (
+    PcocPhase.DETERIORATING: (
         "The patient's overall condition is declining gradually, as expected, and needs periodic review."
     ),
-    Phase.TERMINAL: "Death is likely within days.",
-    Phase.BEREAVED: "The patient has died; care continues as support for the family.",
+    PcocPhase.TERMINAL: "Death is likely within days.",
+    PcocPhase.BEREAVED: "The patient has died; care continues as support for the family.",
 }
 
 UNSTABLE_BENCHMARK = dt.timedelta(days=3)
 """PCOC benchmark: an unstable phase should be resolved within 3 days (90% of them, across a service)."""
 
 
-def describe(phase: Phase | str) -> str:
+def describe(phase: PcocPhase | str) -> str:
     """The phase's name and plain definition, e.g. "Unstable: A new problem, ...".
 
     Accepts the stored string too, so a value read back from the database needs no conversion first.
     """
     try:
-        p = Phase(phase)
+        p = PcocPhase(phase)
     except ValueError:
-        known = ", ".join(p.value for p in Phase)
+        known = ", ".join(p.value for p in PcocPhase)
         raise ValueError(f"{phase!r} is not a PCOC phase of care; expected one of: {known}") from None
     return f"{p.label}: {DEFINITIONS[p]}"
 

@@ -1,7 +1,7 @@
 """Symptom alerts with their status, and the Acknowledge / Mark actioned controls the care team works with.
 
 show() returns an AlertRequest when someone presses Acknowledge or saves an action note; the page carries it
-out (access.alert_workflow.apply) and calls report() with the outcome, which is shown at the top of the list
+out (services.alerts.apply) and calls report() with the outcome, which is shown at the top of the list
 on the redraw. Status is a coloured badge that also says the status in words.
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from access.alert_workflow import ACTION_NOTE_MAX_CHARS, AlertRequest, AlertStep, AlertView
 from db.models import AlertStatus
+from services.alerts import ACTION_NOTE_MAX_CHARS, AlertRequest, AlertStep, AlertView
 
 _STATUS = {
     AlertStatus.OPEN: ":red-badge[Open]",

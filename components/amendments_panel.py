@@ -12,15 +12,16 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from access import amendments
-from access.accounts import Identity
-from access.goals_of_care import AmendmentView, GoalsOfCareRefused, RecordView
-from access.goals_of_care_guards import RecordFinal
-from access.records import AccessDenied
-from components import clock, goals_of_care_form
+from auth.identity import Identity
+from auth.permissions import AccessDenied
+from components import goals_of_care_form
 from components.goals_of_care_view import md_escape
 from db.engine import transaction
 from db.models import AmendmentStatus
+from portal import clock
+from services.goals_of_care import amendments
+from services.goals_of_care.guards import RecordFinal
+from services.goals_of_care.record import AmendmentView, GoalsOfCareRefused, RecordView
 
 
 def _k(key: str, name: str) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from access.audit import ACTIONS
+from auth.audit import ACTIONS
 from db.models import AuditEvent, User
 
 

@@ -13,8 +13,14 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from access.accounts import Identity
-from access.care_plan import (
+from auth.identity import Identity
+from auth.permissions import AccessDenied
+from clinical.roles import Role
+from db.engine import transaction
+from db.models import PlanItemKind, PlanItemStatus
+from portal import clock
+from services.goals_of_care.guards import RecordFinal
+from services.goals_of_care.plan import (
     PlanItemDraft,
     PlanItemRefused,
     PlanItemView,
@@ -22,12 +28,6 @@ from access.care_plan import (
     add_plan_item,
     update_plan_item,
 )
-from access.goals_of_care_guards import RecordFinal
-from access.records import AccessDenied
-from access.roles import Role
-from components import clock
-from db.engine import transaction
-from db.models import PlanItemKind, PlanItemStatus
 
 
 @dataclass(frozen=True)

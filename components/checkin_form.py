@@ -15,11 +15,12 @@ from typing import Any
 
 import streamlit as st
 
-from access.alert_workflow import RULE_LABELS
-from access.checkins import CheckinDraft, CheckinPatient, CheckinResult, ClinicianRatings
 from clinical import akps, caregiver_burden, esas, pcoc
+from clinical.pcoc import PcocPhase
 from components.severity import badge, coloured
-from db.models import CompletedBy, PcocPhase
+from db.models import CompletedBy
+from services.alerts import RULE_LABELS
+from services.checkins import CheckinDraft, CheckinPatient, CheckinResult, ClinicianRatings
 
 SETUP = 0
 FIRST_ITEM = 1

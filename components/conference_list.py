@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from access.meetings import MeetingChoice
-from access.records import ConferenceSummary
 from components.goals_of_care_view import md_escape
+from services.meetings import MeetingChoice
+from services.records import ConferenceSummary
 
 NO_FAMILY_MEETINGS = (
     "When the care team invites you to a family meeting, it will appear here with the time and a link "

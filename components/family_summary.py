@@ -12,9 +12,9 @@ from typing import Any
 
 import streamlit as st
 
-from access.care_plan import PlanItemView
-from access.goals_of_care import RecordView
 from components.goals_of_care_view import readable
+from services.goals_of_care.plan import PlanItemView
+from services.goals_of_care.record import RecordView
 
 
 def show(patient_name: str, record: RecordView, plan: Sequence[PlanItemView], *, key: str) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import streamlit as st
 
 from clinical import goals_of_care as gc
-from components import clock
+from portal import clock
 
 NOT_RECORDED = "Not recorded"
 REASON_LABEL = "Reason for this change"

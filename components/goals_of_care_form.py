@@ -17,9 +17,16 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from access import amendments
-from access.accounts import Identity
-from access.goals_of_care import (
+from auth.identity import Identity
+from auth.permissions import AccessDenied
+from clinical import goals_of_care as gc
+from components import goals_of_care_fields as fields
+from components.goals_of_care_view import md_escape, render_content
+from db.engine import transaction
+from portal import clock
+from services.goals_of_care import amendments
+from services.goals_of_care.guards import RecordFinal
+from services.goals_of_care.record import (
     AddendumView,
     GoalsOfCareRefused,
     RecordView,
@@ -28,13 +35,6 @@ from access.goals_of_care import (
     open_record,
     save,
 )
-from access.goals_of_care_guards import RecordFinal
-from access.records import AccessDenied
-from clinical import goals_of_care as gc
-from components import clock
-from components import goals_of_care_fields as fields
-from components.goals_of_care_view import md_escape, render_content
-from db.engine import transaction
 
 PARTICIPANT_SLOTS_SPARE = 2
 ALTERNATE_SLOTS_SPARE = 1

@@ -8,11 +8,11 @@ from collections.abc import Sequence
 import pandas as pd
 import streamlit as st
 
-from access.accounts import Identity
-from access.goals_of_care import RecordView, VersionSummary, compare
+from auth.identity import Identity
 from clinical.goals_of_care import FieldChange
-from components import clock
 from db.engine import transaction
+from portal import clock
+from services.goals_of_care.record import RecordView, VersionSummary, compare
 
 
 def _k(key: str, name: str) -> str:

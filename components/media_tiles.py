@@ -23,11 +23,11 @@ import streamlit.runtime
 from streamlit.runtime import Runtime
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
-from access import settings as settings_module
+import settings as settings_module
 from components import room_roster
-from components.webrtc_hooks import connection_of
 from media.backend import ControlRefused, ParticipantView
 from media.hub import MediaHub
+from media.patches.webrtc_frontend import connection_of
 from media.sink import HubSink
 
 MEDIA_STREAM_CONSTRAINTS = {"video": {"width": 640, "height": 360, "frameRate": 15}, "audio": True}

@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from access.records import PatientRow
+from services.records import PatientRow
 
 COLUMNS = {
     "Open alerts": st.column_config.NumberColumn(help="Alerts not yet actioned", width="small"),

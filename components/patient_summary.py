@@ -6,11 +6,12 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from access.records import AccessDenied, PatientRecord
-from access.symptom_views import PatientTrends
+from auth.permissions import AccessDenied
 from clinical import esas
 from components import symptom_charts
 from components.severity import badge
+from services.records import PatientRecord
+from services.symptom_views import PatientTrends
 
 
 def show(
@@ -23,7 +24,7 @@ def show(
     """Draw the summary. Returns the trend window the person chose (days), or None if no trends shown.
 
     trends_loader(window_days) loads the trends for the window chosen here (the page passes a function that
-    opens a transaction and calls access.symptom_views.patient_trends). Alternatively pass `trends` already
+    opens a transaction and calls services.symptom_views.patient_trends). Alternatively pass `trends` already
     loaded: they are drawn as they are, with no window choice.
     """
     p = record.patient

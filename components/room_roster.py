@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from access.meetings import MeetingChoice
-from access.roles import parse_role
+from clinical.roles import parse_role
 from media.backend import ParticipantState, ParticipantView, RoomSnapshot
+from services.meetings import MeetingChoice
 
 WAITING_MESSAGE = "Please wait: someone from the care team will let you in shortly."
 

@@ -6,9 +6,9 @@ import datetime as dt
 
 import streamlit as st
 
-from access import settings as settings_module
-from access.accounts import Identity
-from components.gate import current_identity, end_session
+import settings as settings_module
+from auth.identity import Identity
+from portal.gate import current_identity, end_session
 
 
 def show(identity: Identity) -> None:

@@ -3,7 +3,7 @@
 The switches (Present, Follow) and the pickers are drawn in the page's own run, where Streamlit's widget
 state is dependable (the page also reruns for the video components, and widgets inside a fragment that
 polls every second were seen to replay stale values). The status line and the chart are drawn by a
-fragment that polls one integer every POLL_SECONDS (access.shared_view.current_version): when it has not
+fragment that polls one integer every POLL_SECONDS (services.shared_view.current_version): when it has not
 moved, the fragment redraws the chart it already holds, with no query and no rebuilding; when it moved, a
 follower's chart is reloaded there, without rerunning the page and its video. Only when the switches must
 change (someone took over, or the first presenter started) does the fragment rerun the page.
@@ -18,12 +18,13 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from access import shared_view, symptom_views
-from access.accounts import Identity
-from access.records import AccessDenied
-from access.roles import CLINICAL_ROLES
-from components import clock, symptom_charts
+from auth.identity import Identity
+from auth.permissions import AccessDenied
+from clinical.roles import CLINICAL_ROLES
+from components import symptom_charts
 from db.engine import reading, transaction
+from portal import clock
+from services import shared_view, symptom_views
 
 # Followers must see the presenter's change within 2 s: a 1 s poll leaves a second for the redraw. Not
 # shorter: each tick also costs the browser a redraw of the page (about 0.1 s of its main thread on a loaded

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from access import settings as settings_module
-from access.accounts import sign_in_with_password
-from components import clock
-from components.gate import NOTICE_KEY, oidc_configured, start_session
+import settings as settings_module
+from auth.accounts import sign_in_with_password
 from db.engine import transaction
+from portal import clock
+from portal.gate import NOTICE_KEY, oidc_configured, start_session
 
 
 def _demo_accounts() -> list[tuple[str, str, str]]:
-    from db.seed import DEMO_ACCOUNTS  # imported only in demo mode: production never loads demo secrets
+    from demo.seed import DEMO_ACCOUNTS  # imported only in demo mode: production never loads demo secrets
 
     return [(a.username, a.password, a.role.label) for a in DEMO_ACCOUNTS]
 
@@ -58,7 +58,7 @@ def show() -> None:
 
 def show_no_access() -> None:
     """For someone the identity provider knows but the portal has no role for."""
-    from components.gate import end_session
+    from portal.gate import end_session
 
     st.title("Vesper")
     st.warning("Ask your administrator for access.")

@@ -16,19 +16,19 @@ from typing import Any
 
 import streamlit as st
 
-from access import signoff
-from access.accounts import Identity
-from access.care_plan import PlanItemView
-from access.goals_of_care import RecordView
-from access.goals_of_care_guards import RecordFinal
-from access.records import AccessDenied
-from access.roles import Role
-from access.signoff import SignatureView, SignOffStatus
-from components import clock
+from auth.identity import Identity
+from auth.permissions import AccessDenied
+from clinical.consensus import SignOffDecision
+from clinical.roles import Role
 from components.care_plan_editor import plan_table
 from components.goals_of_care_view import md_escape, render_content
 from db.engine import transaction
-from db.models import SignOffDecision
+from portal import clock
+from services.goals_of_care import signoff
+from services.goals_of_care.guards import RecordFinal
+from services.goals_of_care.plan import PlanItemView
+from services.goals_of_care.record import RecordView
+from services.goals_of_care.signoff import SignatureView, SignOffStatus
 
 SHORT_HASH = 12
 

@@ -30,9 +30,9 @@ import altair as alt
 import pyarrow as pa
 import streamlit as st
 
-from access.symptom_views import LatestScores, Marker, PatientTrends
 from clinical import esas
 from db.symptom_queries import SCORE_NAMES
+from services.symptom_views import LatestScores, Marker, PatientTrends
 
 WINDOW_CHOICES: dict[int, str] = {7: "7 days", 30: "30 days", 90: "90 days", 365: "1 year", 730: "2 years"}
 DEFAULT_WINDOW_DAYS = 30
@@ -421,7 +421,7 @@ def _static_arrow(long: bool) -> dict[str, bytes]:
 
 
 class _BuiltSpecs:
-    """The Arrow specs of the last few PatientTrends drawn, by object identity. access.symptom_views hands
+    """The Arrow specs of the last few PatientTrends drawn, by object identity. services.symptom_views hands
     out the same PatientTrends object while a patient's data is unchanged, so a rerun redraws the chart
     without building it again. Each entry holds its PatientTrends, so its id cannot be reused while it is
     kept; the spec is never changed (Streamlit is given a copy of its top level, the only level it edits)."""

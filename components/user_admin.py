@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from access.roles import Role
+from clinical.roles import Role
 from db.models import User
 
 

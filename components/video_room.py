@@ -2,9 +2,9 @@
 
 This module composes the screen and carries out what people click; the pieces live elsewhere:
 
-- components/room_hub.py: the one MediaHub of this server process (media/hub.py, a selective forwarding
+- portal/room_hub.py: the one MediaHub of this server process (media/hub.py, a selective forwarding
   unit), and the record it writes when the hub drops someone whose page stopped polling;
-- components/webrtc_hooks.py: the hooks that point streamlit-webrtc at that hub;
+- media/patches/webrtc_frontend.py: the hooks that point streamlit-webrtc at that hub;
 - components/media_tiles.py: the publisher, the video tiles and the camera preview;
 - components/room_roster.py: the participant list, the controls and the lobby message.
 
@@ -20,11 +20,9 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from access import meetings
-from access.accounts import Identity
-from access.roles import CLINICAL_ROLES
-from components import clock, media_tiles, room_roster
-from components.room_hub import hub, room_id_for
+from auth.identity import Identity
+from clinical.roles import CLINICAL_ROLES
+from components import media_tiles, room_roster
 from components.room_roster import Click, Control
 from db.engine import transaction
 from media.backend import (
@@ -37,6 +35,9 @@ from media.backend import (
     RoomSnapshot,
     VideoBackend,
 )
+from portal import clock
+from portal.room_hub import hub, room_id_for
+from services import meetings
 
 logger = logging.getLogger(__name__)
 

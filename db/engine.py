@@ -22,7 +22,7 @@ def database_url() -> str:
     return os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
 
 
-# SQLite has no built-in hash function; access.audit computes each event's chain hash inside its INSERT, as
+# SQLite has no built-in hash function; auth.audit computes each event's chain hash inside its INSERT, as
 # PostgreSQL does with sha256(), so the function must exist on every connection.
 SQLITE_SHA256_FUNCTION = "vesper_sha256"
 

@@ -23,7 +23,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from access.roles import Role
+from clinical.alerts import AlertRule
+from clinical.consensus import SignOffDecision
+from clinical.esas import ITEM_KEYS
+from clinical.pcoc import PcocPhase
+from clinical.roles import Role
 from db.types import UTCDateTime
 
 NAMING_CONVENTION = {
@@ -59,14 +63,6 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-class PcocPhase(enum.StrEnum):
-    STABLE = "stable"
-    UNSTABLE = "unstable"
-    DETERIORATING = "deteriorating"
-    TERMINAL = "terminal"
-    BEREAVED = "bereaved"
-
-
 class CompletedBy(enum.StrEnum):
     PATIENT = "patient"
     FAMILY = "family"
@@ -80,13 +76,6 @@ class ConferenceStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-class AlertRule(enum.StrEnum):
-    SEVERE = "severe"
-    NEW_MODERATE = "new_moderate"
-    WORSENING = "worsening"
-    MISSED_CHECKIN = "missed_checkin"
-
-
 class AlertStatus(enum.StrEnum):
     OPEN = "open"
     ACKNOWLEDGED = "acknowledged"
@@ -98,11 +87,6 @@ class PlanItemStatus(enum.StrEnum):
     AGREED = "agreed"
     DONE = "done"
     WITHDRAWN = "withdrawn"
-
-
-class SignOffDecision(enum.StrEnum):
-    AGREE = "agree"
-    DISSENT = "dissent"
 
 
 class PlanItemKind(enum.StrEnum):
@@ -265,17 +249,8 @@ class Attendance(Base):
     remote: Mapped[bool] = mapped_column(default=True)
 
 
-ESAS_ITEM_COLUMNS = (
-    "pain",
-    "tiredness",
-    "drowsiness",
-    "nausea",
-    "lack_of_appetite",
-    "shortness_of_breath",
-    "depression",
-    "anxiety",
-    "wellbeing",
-)
+# The check-in table has one column for each ESAS-r item, named by its key.
+ESAS_ITEM_COLUMNS = ITEM_KEYS
 
 
 def _score_check(column: str) -> CheckConstraint:
@@ -580,7 +555,7 @@ class AuditEvent(Base):
 class ConferenceSignoffRole(Base):
     """A role that may sign a conference's plans, and whether its signature is required for consensus.
     A conference with no rows uses the default: physician, nurse and social worker required, chaplain
-    optional (access.signoff.DEFAULT_ROLES)."""
+    optional (services.goals_of_care.signoff.DEFAULT_ROLES)."""
 
     __tablename__ = "conference_signoff_roles"
 

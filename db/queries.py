@@ -31,7 +31,7 @@ def care_team_patient_ids(user_id: int) -> Select[tuple[int]]:
 
 def on_care_team(user_id: ColumnElement[int] | int, patient_id: ColumnElement[int] | int) -> Exists:
     """True when the user is on the patient's care team: an expression, so a query can ask it alongside
-    what it reads (access.records.may_view_patient decides with it)."""
+    what it reads (services.records.may_view_patient decides with it)."""
     return exists().where(CareTeamMember.user_id == user_id, CareTeamMember.patient_id == patient_id)
 
 

@@ -66,21 +66,13 @@ from fhir.resources.R4B.signature import Signature as FhirSignature
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from access import audit
-from access.care_plan import current_hash
-from access.goals_of_care_guards import document
-from access.roles import Role
+from auth import audit
 from clinical import goals_of_care as gc
-from db.models import (
-    Conference,
-    ConferenceCase,
-    GoalsOfCareVersion,
-    Patient,
-    PlanItem,
-    SignOff,
-    SignOffDecision,
-    User,
-)
+from clinical.consensus import SignOffDecision
+from clinical.roles import Role
+from db.models import Conference, ConferenceCase, GoalsOfCareVersion, Patient, PlanItem, SignOff, User
+from services.goals_of_care.guards import document
+from services.goals_of_care.plan import current_hash
 
 # Placeholder namespace for the identifiers and code systems the portal owns.
 SYSTEM = "https://vesper.example.org/fhir"
@@ -133,7 +125,7 @@ class PatientInfo:
 
 @dataclass(frozen=True)
 class PlanActivity:
-    """One plan item, as access.care_plan.PlanItemView has it (enum values as plain strings)."""
+    """One plan item, as services.goals_of_care.plan.PlanItemView has it (enum values as plain strings)."""
 
     item_id: int
     kind: str  # "recommendation" | "action"

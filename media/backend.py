@@ -24,11 +24,11 @@ class ParticipantState(str, enum.Enum):  # noqa: UP042 - str() of members stays 
 
 @dataclass(frozen=True)
 class Person:
-    """Who is joining, as the portal knows them (built from access.accounts.Identity)."""
+    """Who is joining, as the portal knows them (built from auth.accounts.Identity)."""
 
     user_id: int
     display_name: str
-    role: str  # access.roles.Role value, e.g. "physician", "family"
+    role: str  # clinical.roles.Role value, e.g. "physician", "family"
     clinician: bool  # a clinical role: may moderate once in the room
     on_care_team: bool  # clinicians on the patient's care team join directly; everyone else waits
 

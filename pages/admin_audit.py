@@ -2,12 +2,13 @@
 
 import streamlit as st
 
-from access.audit import record, report, verify
-from access.roles import PageId
-from components import audit_report, clock
-from components.gate import require_page
+from auth.audit import record, report, verify
+from auth.permissions import PageId
+from components import audit_report
 from db.engine import transaction
 from db.queries import all_users
+from portal import clock
+from portal.gate import require_page
 
 identity = require_page(PageId.ADMIN_AUDIT)
 

@@ -2,12 +2,13 @@
 
 import streamlit as st
 
-from access.admin import AdminError, create_local_user, update_user
-from access.roles import PageId
-from components import clock, user_admin
-from components.gate import require_page
+from auth.admin import AdminError, create_local_user, update_user
+from auth.permissions import PageId
+from components import user_admin
 from db.engine import transaction
 from db.queries import all_users
+from portal import clock
+from portal.gate import require_page
 
 identity = require_page(PageId.ADMIN_USERS)
 

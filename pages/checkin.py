@@ -2,12 +2,13 @@
 
 import streamlit as st
 
-from access.checkins import CheckinRefused, completer_choices, patients_i_can_check_in_for, save_checkin
-from access.records import AccessDenied
-from access.roles import CLINICAL_ROLES, PageId
-from components import checkin_form, clock
-from components.gate import require_page
+from auth.permissions import AccessDenied, PageId
+from clinical.roles import CLINICAL_ROLES
+from components import checkin_form
 from db.engine import transaction
+from portal import clock
+from portal.gate import require_page
+from services.checkins import CheckinRefused, completer_choices, patients_i_can_check_in_for, save_checkin
 
 identity = require_page(PageId.CHECKIN)
 

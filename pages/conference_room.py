@@ -3,13 +3,13 @@ the lobby), then the live participant list, the controls, the video tiles and th
 
 import streamlit as st
 
-from access.meetings import joinable_conferences
-from access.records import AccessDenied
-from access.roles import PageId
-from components import clock, room_roster, shared_case_view, video_room
-from components.gate import require_page
+from auth.permissions import AccessDenied, PageId
+from components import room_roster, shared_case_view, video_room
 from db.engine import transaction
 from media.backend import JoinOutcome
+from portal import clock
+from portal.gate import require_page
+from services.meetings import joinable_conferences
 
 identity = require_page(PageId.CONFERENCE_ROOM)
 

@@ -3,22 +3,22 @@ sign-off, the family's amendment requests, and a printable summary for the famil
 
 import streamlit as st
 
-from access import signoff
-from access.care_plan import plan_items
-from access.goals_of_care import open_record
-from access.records import AccessDenied, my_patients
-from access.roles import PageId
+from auth.permissions import AccessDenied, PageId
 from components import (
     amendments_panel,
     care_plan_editor,
-    clock,
     family_summary,
     goals_of_care_form,
     goals_of_care_history,
     signoff_panel,
 )
-from components.gate import require_page
 from db.engine import transaction
+from portal import clock
+from portal.gate import require_page
+from services.goals_of_care import signoff
+from services.goals_of_care.plan import plan_items
+from services.goals_of_care.record import open_record
+from services.records import my_patients
 
 identity = require_page(PageId.GOALS_OF_CARE)
 

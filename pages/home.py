@@ -3,19 +3,15 @@ their family meetings."""
 
 import streamlit as st
 
-from access.alert_workflow import (
-    AlertConflict,
-    AlertRefused,
-    alert_views,
-    apply,
-    sweep_missed_checkins_when_due,
-)
-from access.meetings import joinable_conferences
-from access.records import AccessDenied, home_overview
-from access.roles import CLINICAL_ROLES, PageId, Role
-from components import alert_list, clock, conference_list
-from components.gate import require_page
+from auth.permissions import AccessDenied, PageId
+from clinical.roles import CLINICAL_ROLES, Role
+from components import alert_list, conference_list
 from db.engine import transaction
+from portal import clock
+from portal.gate import require_page
+from services.alerts import AlertConflict, AlertRefused, alert_views, apply, sweep_missed_checkins_when_due
+from services.meetings import joinable_conferences
+from services.records import home_overview
 
 identity = require_page(PageId.HOME)
 

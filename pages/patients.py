@@ -2,19 +2,14 @@
 
 import streamlit as st
 
-from access.alert_workflow import (
-    AlertConflict,
-    AlertRefused,
-    apply,
-    patient_alerts,
-    sweep_missed_checkins_when_due,
-)
-from access.records import AccessDenied, my_patients, patient_record
-from access.roles import PageId
-from access.symptom_views import PatientTrends, patient_trends
-from components import alert_list, clock, patient_list, patient_summary
-from components.gate import require_page
+from auth.permissions import AccessDenied, PageId
+from components import alert_list, patient_list, patient_summary
 from db.engine import transaction
+from portal import clock
+from portal.gate import require_page
+from services.alerts import AlertConflict, AlertRefused, apply, patient_alerts, sweep_missed_checkins_when_due
+from services.records import my_patients, patient_record
+from services.symptom_views import PatientTrends, patient_trends
 
 identity = require_page(PageId.PATIENTS)
 

@@ -8,8 +8,9 @@ import itertools
 
 from sqlalchemy.orm import Session
 
-from access.passwords import hash_password
-from access.roles import Role
+from auth.passwords import hash_password
+from clinical.pcoc import PcocPhase
+from clinical.roles import Role
 from db.models import (
     ESAS_ITEM_COLUMNS,
     CareTeamMember,
@@ -19,7 +20,6 @@ from db.models import (
     ConferenceStatus,
     FamilyContact,
     Patient,
-    PcocPhase,
     SymptomAssessment,
     User,
 )

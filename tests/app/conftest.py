@@ -11,7 +11,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as app_test_module
 
-from access.roles import Role
+from clinical.roles import Role
 from db.engine import PROJECT_ROOT, transaction
 from tests import factories
 

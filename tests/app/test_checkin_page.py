@@ -7,8 +7,9 @@ import pytest
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
-from access.roles import Role
 from clinical.esas import ITEM_KEYS, ITEMS, OTHER_PROBLEM
+from clinical.pcoc import PcocPhase
+from clinical.roles import Role
 from components.checkin_form import FAMILY_TOLD, THANK_YOU
 from db.engine import transaction
 from db.models import (
@@ -18,7 +19,6 @@ from db.models import (
     ClinicianRating,
     CompletedBy,
     Patient,
-    PcocPhase,
     SymptomAssessment,
     User,
 )

@@ -14,12 +14,14 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from access import meetings
-from access.roles import Role
-from components import clock, conference_list, media_tiles, room_hub, room_roster, video_room, webrtc_hooks
+from clinical.roles import Role
+from components import conference_list, media_tiles, room_roster, video_room
 from db.engine import transaction
 from db.models import Attendance, AttendanceOutcome, AuditEvent, Conference, Patient, User
 from media.backend import ParticipantState, ParticipantView
+from media.patches import webrtc_frontend
+from portal import clock, room_hub
+from services import meetings
 from tests import factories
 from tests.app.conftest import by_label, page_text, sign_in
 
@@ -87,11 +89,11 @@ def test_streamlit_webrtc_still_has_the_hooks_the_room_patches():
     own event loop."""
     from streamlit_webrtc import webrtc
 
-    for name in webrtc_hooks.WEBRTC_HOOK_TARGETS:
+    for name in webrtc_frontend.WEBRTC_HOOK_TARGETS:
         assert callable(getattr(webrtc, name, None)), f"streamlit_webrtc.webrtc.{name} is gone"
-    assert webrtc_hooks.webrtc_hook_targets_used(), "WebRtcWorker no longer calls the patched functions"
+    assert webrtc_frontend.webrtc_hook_targets_used(), "WebRtcWorker no longer calls the patched functions"
     backend = room_hub.hub()
-    assert webrtc_hooks.webrtc_hooks_installed()
+    assert webrtc_frontend.webrtc_hooks_installed()
     assert webrtc.get_global_event_loop() is backend.loop, "peer connections would not run on the hub loop"
     track = object()
     assert webrtc.get_global_relay().subscribe(track) is track, (

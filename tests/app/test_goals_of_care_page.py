@@ -8,13 +8,14 @@ import datetime as dt
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
-from access import amendments, care_plan, signoff
-from access import goals_of_care as goc_service
-from access.accounts import Identity
-from access.roles import Role
+from auth.identity import Identity
+from clinical.roles import Role
 from components import family_summary
 from db.engine import transaction
 from db.models import ConferenceCase, GoalsOfCareVersion, Patient, PlanItem, PlanItemKind, User
+from services.goals_of_care import amendments, signoff
+from services.goals_of_care import plan as care_plan
+from services.goals_of_care import record as goc_service
 from tests import factories
 from tests.app.conftest import by_label, page_text, sign_in
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from access.accounts import Identity
-from access.roles import PageId, Role, pages_for
-from access.sessions import SessionClock
-from components import clock
-from components.gate import CLOCK_KEY, IDENTITY_KEY
+from auth.identity import Identity
+from auth.permissions import PageId, pages_for
+from auth.sessions import SessionClock
+from clinical.roles import Role
 from db.engine import PROJECT_ROOT
+from portal import clock
+from portal.gate import CLOCK_KEY, IDENTITY_KEY
 from tests.app.conftest import page_text, sign_in
 
 TITLES = {

@@ -53,7 +53,7 @@ def test_opening_a_record_shows_it_and_is_audited(app, engine, clinic):
 
 
 def test_clinician_with_no_patients_sees_a_plain_empty_state(app, engine, clinic):
-    from access.roles import Role
+    from clinical.roles import Role
     from tests import factories
 
     with transaction(engine) as s:

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block
 
-from access.accounts import Identity
-from access.roles import Role
+from auth.identity import Identity
+from clinical.roles import Role
 from db.engine import transaction
 from db.models import AuditEvent, Conference
 from tests.app.conftest import page_text

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from access.roles import Role
+from clinical.roles import Role
 from tests.app.conftest import by_label, page_text, sign_in
 
 

@@ -66,8 +66,9 @@ def _summary_page(record, calls):
 
 
 def test_summary_window_defaults_to_30_days_and_reloads_on_change():
-    from access.records import PatientRecord
-    from db.models import Patient, PcocPhase
+    from clinical.pcoc import PcocPhase
+    from db.models import Patient
+    from services.records import PatientRecord
 
     patient = Patient(
         id=1,

@@ -6,11 +6,11 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from access.sessions import SessionClock
-from components import clock
-from components.gate import CLOCK_KEY, IDENTITY_KEY
+from auth.sessions import SessionClock
 from db.engine import transaction
 from db.models import AuditEvent
+from portal import clock
+from portal.gate import CLOCK_KEY, IDENTITY_KEY
 from tests.app.conftest import by_label, page_text, sign_in
 
 

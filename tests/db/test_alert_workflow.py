@@ -8,8 +8,13 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from access.accounts import Identity
-from access.alert_workflow import (
+from auth.identity import Identity
+from auth.permissions import AccessDenied
+from clinical.alerts import AlertRule
+from clinical.roles import Role
+from db.engine import transaction
+from db.models import Alert, AlertStatus, AuditEvent
+from services.alerts import (
     SWEEP_EVERY_SECONDS,
     AlertConflict,
     AlertRefused,
@@ -23,10 +28,6 @@ from access.alert_workflow import (
     sweep_missed_checkins_when_due,
     time_to_intervention,
 )
-from access.records import AccessDenied
-from access.roles import Role
-from db.engine import transaction
-from db.models import Alert, AlertRule, AlertStatus, AuditEvent
 from tests import factories
 from tests.factories import NOW
 

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from access import audit
-from access.accounts import Identity
-from access.roles import Role
+from auth import audit
+from auth.identity import Identity
+from clinical.roles import Role
 from db.engine import PROJECT_ROOT, transaction
 from db.models import AuditEvent
 from tests.factories import NOW
@@ -72,7 +72,7 @@ def _tamper(engine, statement: str) -> None:
 
 def _verify_cli(db_url: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "access.audit", "verify"],
+        [sys.executable, "-m", "auth.audit", "verify"],
         cwd=PROJECT_ROOT,
         env={"DATABASE_URL": db_url, "PATH": "/usr/bin:/bin"},
         capture_output=True,

@@ -7,9 +7,16 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from access.accounts import Identity
-from access.alert_workflow import action
-from access.checkins import (
+from auth.identity import Identity
+from auth.permissions import AccessDenied
+from clinical.alerts import AlertRule
+from clinical.esas import ITEM_KEYS
+from clinical.pcoc import PcocPhase
+from clinical.roles import Role
+from db.engine import transaction
+from db.models import Alert, AlertStatus, AuditEvent, ClinicianRating, CompletedBy, Patient, SymptomAssessment
+from services.alerts import action
+from services.checkins import (
     CheckinDraft,
     CheckinRefused,
     ClinicianRatings,
@@ -17,21 +24,6 @@ from access.checkins import (
     record_clinician_ratings,
     save_checkin,
     submit_checkin,
-)
-from access.records import AccessDenied
-from access.roles import Role
-from clinical.esas import ITEM_KEYS
-from db.engine import transaction
-from db.models import (
-    Alert,
-    AlertRule,
-    AlertStatus,
-    AuditEvent,
-    ClinicianRating,
-    CompletedBy,
-    Patient,
-    PcocPhase,
-    SymptomAssessment,
 )
 from tests import factories
 from tests.factories import NOW

@@ -9,13 +9,15 @@ import pytest
 from fhir.resources.R4B.bundle import Bundle
 from sqlalchemy import select
 
-from access import audit, care_plan, signoff
-from access import goals_of_care as goc
-from access.accounts import Identity
-from access.roles import Role
+from auth import audit
+from auth.identity import Identity
+from clinical.roles import Role
 from db.engine import transaction
 from db.models import AuditEvent
 from interop import fhir
+from services.goals_of_care import plan as care_plan
+from services.goals_of_care import record as goc
+from services.goals_of_care import signoff
 from tests import factories
 from tests.factories import NOW, goals_of_care_content
 

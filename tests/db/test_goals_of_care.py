@@ -9,12 +9,9 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from access import amendments, care_plan, signoff
-from access import goals_of_care as goc
-from access.accounts import Identity
-from access.goals_of_care_guards import RecordFinal
-from access.records import AccessDenied
-from access.roles import Role
+from auth.identity import Identity
+from auth.permissions import AccessDenied
+from clinical.roles import Role
 from db.engine import transaction
 from db.models import (
     Addendum,
@@ -27,6 +24,10 @@ from db.models import (
     PlanItemStatus,
     SignOff,
 )
+from services.goals_of_care import amendments, signoff
+from services.goals_of_care import plan as care_plan
+from services.goals_of_care import record as goc
+from services.goals_of_care.guards import RecordFinal
 from tests import factories
 from tests.factories import NOW, goals_of_care_content
 

@@ -7,12 +7,12 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from access.accounts import Identity
-from access.meetings import joinable_conferences, meeting_access, record_room_event
-from access.records import AccessDenied
-from access.roles import Role
+from auth.identity import Identity
+from auth.permissions import AccessDenied
+from clinical.roles import Role
 from db.engine import transaction
 from db.models import Attendance, AttendanceOutcome, AuditEvent, Conference, ConferenceStatus, FamilyContact
+from services.meetings import joinable_conferences, meeting_access, record_room_event
 from tests import factories
 from tests.factories import NOW
 

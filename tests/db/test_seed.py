@@ -12,14 +12,14 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from access import audit
-from access.passwords import verify_password
-from access.roles import Role
+from auth import audit
+from auth.passwords import verify_password
+from clinical.alerts import AlertRule
+from clinical.roles import Role
 from db.engine import PROJECT_ROOT, transaction
 from db.models import (
     ESAS_ITEM_COLUMNS,
     Alert,
-    AlertRule,
     AlertStatus,
     Attendance,
     AuditEvent,
@@ -33,7 +33,7 @@ from db.models import (
     SymptomAssessment,
     User,
 )
-from db.seed import DEMO_ACCOUNTS, SeedSummary, is_empty, reseed, seed_demo
+from demo.seed import DEMO_ACCOUNTS, SeedSummary, is_empty, reseed, seed_demo
 
 NOW = dt.datetime(2026, 11, 30, 9, 30, tzinfo=dt.UTC)
 
@@ -79,7 +79,7 @@ def test_seed_fills_an_empty_database_with_patients_and_90_days_of_history(engin
         assessments=_count(engine, SymptomAssessment),
         conferences=_count(engine, Conference),
         alerts=_count(engine, Alert),
-    ), "the counts printed by `python -m db.seed` and written to the audit trail would not match the data"
+    ), "the counts printed by `python -m demo.seed` and written to the audit trail would not match the data"
 
     with transaction(engine) as session:
         spans = session.execute(
@@ -419,7 +419,7 @@ def _run_cli(db_url: str, *args: str, demo: str | None) -> subprocess.CompletedP
     if demo is not None:
         env["VESPER_DEMO"] = demo
     return subprocess.run(
-        [sys.executable, "-m", "db.seed", *args],
+        [sys.executable, "-m", "demo.seed", *args],
         cwd=PROJECT_ROOT,
         env=env,
         capture_output=True,
@@ -431,7 +431,7 @@ def _run_cli(db_url: str, *args: str, demo: str | None) -> subprocess.CompletedP
 def test_cli_without_demo_mode_seeds_nothing(db_url: str, engine: Engine) -> None:
     for args in ((), ("--reseed",)):
         result = _run_cli(db_url, *args, demo=None)
-        assert result.returncode == 0, f"`python -m db.seed` would crash at start-up: {result.stderr}"
+        assert result.returncode == 0, f"`python -m demo.seed` would crash at start-up: {result.stderr}"
         assert "demo mode is off" in result.stdout, "the operator would not be told why nothing was seeded"
     assert _count(engine, User) == 0, "a production database would get demo accounts with public passwords"
     assert _count(engine, AuditEvent) == 0, "the audit trail would claim demo data was loaded"

@@ -7,12 +7,12 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from access import shared_view
-from access.accounts import Identity
-from access.records import AccessDenied
-from access.roles import Role
+from auth.identity import Identity
+from auth.permissions import AccessDenied
+from clinical.roles import Role
 from db.engine import transaction
 from db.models import SharedView
+from services import shared_view
 from tests import factories
 from tests.factories import NOW
 

@@ -6,9 +6,9 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from access import settings as settings_module
-from access.accounts import SignInOutcome, sign_in_with_password
-from access.roles import Role
+import settings as settings_module
+from auth.accounts import SignInOutcome, sign_in_with_password
+from clinical.roles import Role
 from db.engine import transaction
 from db.models import AuditEvent, User
 from tests import factories

@@ -7,14 +7,15 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from access import care_plan, signoff
-from access import goals_of_care as goc
-from access.accounts import Identity
-from access.records import AccessDenied
-from access.roles import Role
+from auth.identity import Identity
+from auth.permissions import AccessDenied
 from clinical import goals_of_care as clinical_goc
+from clinical.roles import Role
 from db.engine import transaction
 from db.models import AuditEvent, FamilyAcknowledgement, Patient, SignOff, User
+from services.goals_of_care import plan as care_plan
+from services.goals_of_care import record as goc
+from services.goals_of_care import signoff
 from tests import factories
 from tests.factories import NOW, goals_of_care_content
 

@@ -8,18 +8,16 @@ import datetime as dt
 import pytest
 from sqlalchemy import insert, select, update
 
-from access import symptom_views
-from access.accounts import Identity
-from access.records import AccessDenied
-from access.roles import Role
-from access.symptom_views import patient_trends, team_latest_scores
+from auth.identity import Identity
+from auth.permissions import AccessDenied
 from clinical import esas
+from clinical.alerts import AlertRule
+from clinical.roles import Role
 from db import symptom_queries
 from db.engine import transaction
 from db.models import (
     ESAS_ITEM_COLUMNS,
     Alert,
-    AlertRule,
     AlertStatus,
     AuditEvent,
     CareEvent,
@@ -29,6 +27,8 @@ from db.models import (
     SymptomAssessment,
     User,
 )
+from services import symptom_views
+from services.symptom_views import patient_trends, team_latest_scores
 from tests import factories
 from tests.factories import NOW
 

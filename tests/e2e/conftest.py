@@ -178,8 +178,8 @@ def _checkpoint_sqlite(path: Path) -> None:
 
 @pytest.fixture(scope="session")
 def seeded_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A migrated SQLite database with the demo data (db.seed.seed_demo); servers get copies of it."""
-    from db.seed import seed_demo
+    """A migrated SQLite database with the demo data (demo.seed.seed_demo); servers get copies of it."""
+    from demo.seed import seed_demo
 
     path = tmp_path_factory.mktemp("e2e-db") / "seeded.db"
     url = f"sqlite:///{path}"
@@ -227,12 +227,12 @@ def care_team_patients(db_path: Path, username: str) -> list[SeededPatient]:
 
 
 def demo_password(username: str) -> str:
-    from db.seed import DEMO_ACCOUNTS
+    from demo.seed import DEMO_ACCOUNTS
 
     for account in DEMO_ACCOUNTS:
         if account.username == username:
             return str(account.password)
-    raise KeyError(f"no demo account {username!r} in db.seed.DEMO_ACCOUNTS")
+    raise KeyError(f"no demo account {username!r} in demo.seed.DEMO_ACCOUNTS")
 
 
 # endregion

@@ -1,6 +1,7 @@
-"""components.webrtc_hooks.serve_fixed_frontend: streamlit-webrtc's frontend, served with two fixes (one peer
-connection per start: ONE_CONNECTION_PER_START; no restart on "disconnected": RIDE_OUT_DISCONNECTED), and
-the guards around them."""
+"""media.patches.webrtc_frontend.serve_fixed_frontend: streamlit-webrtc's frontend, served with two fixes
+(one peer connection per start: ONE_CONNECTION_PER_START; no restart on "disconnected":
+RIDE_OUT_DISCONNECTED), and the guards around them.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ from pathlib import Path
 import pytest
 from streamlit_webrtc import component
 
-from components import webrtc_hooks
+from media.patches import webrtc_frontend
 
 
 def _installed_bundle() -> str:
-    return webrtc_hooks._frontend_bundle(webrtc_hooks.webrtc_frontend_dist()).read_text(encoding="utf-8")
+    return webrtc_frontend._frontend_bundle(webrtc_frontend.webrtc_frontend_dist()).read_text(
+        encoding="utf-8"
+    )
 
 
 def _start_callback(source: str) -> str:
@@ -27,18 +30,18 @@ def _start_callback(source: str) -> str:
 
 
 def test_the_installed_frontend_is_the_one_the_fix_was_written_for():
-    assert importlib.metadata.version("streamlit-webrtc") == webrtc_hooks.WEBRTC_FRONTEND_VERSION
+    assert importlib.metadata.version("streamlit-webrtc") == webrtc_frontend.WEBRTC_FRONTEND_VERSION
     original = _start_callback(_installed_bundle())
     # The bug: start() awaits the adapter import before it says SIGNALLING.
     assert original.index("await mw(") < original.index("SIGNALLING_START")
 
 
 def test_the_fix_says_signalling_before_the_first_await():
-    fixed = _start_callback(webrtc_hooks.fix_frontend_source(_installed_bundle()))
+    fixed = _start_callback(webrtc_frontend.fix_frontend_source(_installed_bundle()))
     assert fixed.index("SIGNALLING_START") < fixed.index("await ")
     assert fixed.count("SIGNALLING_START") == 1
     # Nothing outside start() changes.
-    original, patched = _installed_bundle(), webrtc_hooks.fix_frontend_source(_installed_bundle())
+    original, patched = _installed_bundle(), webrtc_frontend.fix_frontend_source(_installed_bundle())
     begin = original.index("c.webRtcState===`STOPPED`?(")
     assert patched[:begin] == original[:begin]
     tail = original.index("Promise.reject(Error(`WebRTC is already started`))", begin)
@@ -53,7 +56,7 @@ def _state_handler(source: str) -> str:
 def test_the_fix_restarts_a_connection_only_when_it_failed_or_closed():
     original = _state_handler(_installed_bundle())
     assert "`disconnected`" in original  # the bug: a transient "disconnected" tears the connection down
-    fixed = _state_handler(webrtc_hooks.fix_frontend_source(_installed_bundle()))
+    fixed = _state_handler(webrtc_frontend.fix_frontend_source(_installed_bundle()))
     assert "`disconnected`" not in fixed
     assert "c.connectionState===`failed`" in fixed and "c.connectionState===`closed`" in fixed
     assert "START_PLAYING" in fixed  # back to "connected" is still playing
@@ -61,7 +64,7 @@ def test_the_fix_restarts_a_connection_only_when_it_failed_or_closed():
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 def test_the_fixed_bundle_is_valid_javascript():
-    bundle = webrtc_hooks._frontend_bundle(webrtc_hooks.fixed_frontend_dir())
+    bundle = webrtc_frontend._frontend_bundle(webrtc_frontend.fixed_frontend_dir())
     result = subprocess.run(
         ["node", "--check", "--input-type=module"],
         input=bundle.read_text(encoding="utf-8"),
@@ -75,22 +78,22 @@ def test_the_fixed_bundle_is_valid_javascript():
 def test_a_changed_bundle_is_refused():
     source = _installed_bundle()
     with pytest.raises(RuntimeError, match="expected 1"):
-        webrtc_hooks.fix_frontend_source(source.replace("SIGNALLING_START`}),u.reset();", "X", 1))
+        webrtc_frontend.fix_frontend_source(source.replace("SIGNALLING_START`}),u.reset();", "X", 1))
     with pytest.raises(RuntimeError, match="expected 1"):
-        webrtc_hooks.fix_frontend_source(source + webrtc_hooks.ONE_CONNECTION_PER_START[1][0])
+        webrtc_frontend.fix_frontend_source(source + webrtc_frontend.ONE_CONNECTION_PER_START[1][0])
 
 
 def test_another_streamlit_webrtc_version_is_refused(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(importlib.metadata, "version", lambda name: "9.9.9")
     with pytest.raises(RuntimeError, match="but 9.9.9 is installed"):
-        webrtc_hooks.fixed_frontend_dir()
+        webrtc_frontend.fixed_frontend_dir()
 
 
 def test_the_fixed_frontend_is_a_full_copy_made_once():
-    dist = webrtc_hooks.webrtc_frontend_dist()
-    fixed = webrtc_hooks.fixed_frontend_dir()
-    assert webrtc_hooks.fixed_frontend_dir() == fixed
-    bundle = webrtc_hooks._frontend_bundle(dist).relative_to(dist)
+    dist = webrtc_frontend.webrtc_frontend_dist()
+    fixed = webrtc_frontend.fixed_frontend_dir()
+    assert webrtc_frontend.fixed_frontend_dir() == fixed
+    bundle = webrtc_frontend._frontend_bundle(dist).relative_to(dist)
     files = sorted(p.relative_to(dist) for p in dist.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(fixed) for p in fixed.rglob("*") if p.is_file())
     for name in files:
@@ -99,11 +102,11 @@ def test_the_fixed_frontend_is_a_full_copy_made_once():
 
 
 def test_webrtc_streamer_calls_the_fixed_frontend(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(component, webrtc_hooks.WEBRTC_COMPONENT_FUNC, component._component_func)
-    served = webrtc_hooks.serve_fixed_frontend()
-    assert webrtc_hooks.serve_fixed_frontend() is served
-    assert getattr(component, webrtc_hooks.WEBRTC_COMPONENT_FUNC) is served
-    assert Path(served.path) == webrtc_hooks.fixed_frontend_dir()
-    assert served.name == f"components.webrtc_hooks.{webrtc_hooks.FIXED_FRONTEND_NAME}"
+    monkeypatch.setattr(component, webrtc_frontend.WEBRTC_COMPONENT_FUNC, component._component_func)
+    served = webrtc_frontend.serve_fixed_frontend()
+    assert webrtc_frontend.serve_fixed_frontend() is served
+    assert getattr(component, webrtc_frontend.WEBRTC_COMPONENT_FUNC) is served
+    assert Path(served.path) == webrtc_frontend.fixed_frontend_dir()
+    assert served.name == f"media.patches.webrtc_frontend.{webrtc_frontend.FIXED_FRONTEND_NAME}"
     # webrtc_streamer looks the component up in its module on every call.
-    assert webrtc_hooks.WEBRTC_COMPONENT_FUNC in component.webrtc_streamer.__code__.co_names
+    assert webrtc_frontend.WEBRTC_COMPONENT_FUNC in component.webrtc_streamer.__code__.co_names

@@ -1,8 +1,8 @@
-"""components.webrtc_hooks.answer_each_offer: every new SDP offer of a streamlit-webrtc component gets its own
-answer, even when no script run saw the component idle between two connections.
+"""media.patches.webrtc_frontend.answer_each_offer: every new SDP offer of a streamlit-webrtc component gets
+its own answer, even when no script run saw the component idle between two connections.
 
-These drive streamlit-webrtc's real _handle_worker_lifecycle (its rerun() stubbed out: there is no script run
-here) with stand-in workers, the way webrtc_streamer calls it on every run.
+These drive streamlit-webrtc's real _handle_worker_lifecycle (its rerun() stubbed out: there is no script
+run here) with stand-in workers, the way webrtc_streamer calls it on every run.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import pytest
 from streamlit_webrtc import component
 
-from components import webrtc_hooks
+from media.patches import webrtc_frontend
 
 SIGNALLING = component.WebRtcStreamerState(playing=False, signalling=True)
 PLAYING = component.WebRtcStreamerState(playing=True, signalling=False)
@@ -100,7 +100,7 @@ def test_without_the_hook_a_new_offer_after_a_dead_connection_gets_the_old_answe
 
 
 def test_a_new_offer_after_a_dead_connection_gets_its_own_answer():
-    browser = Browser(webrtc_hooks.answer_each_offer(_original()))
+    browser = Browser(webrtc_frontend.answer_each_offer(_original()))
     browser.run("offer-1", SIGNALLING)
     assert _answer_for(browser.run("offer-1", PLAYING)) == "answer-to:offer-1"
     browser.server_side_dies()
@@ -113,7 +113,7 @@ def test_a_new_offer_after_a_dead_connection_gets_its_own_answer():
 def test_a_new_offer_while_the_old_connection_lives_replaces_it():
     """The browser made another offer (a restart, or a second peer connection of the same start) while the
     first was being answered: the old worker stops and the new offer is answered."""
-    browser = Browser(webrtc_hooks.answer_each_offer(_original()))
+    browser = Browser(webrtc_frontend.answer_each_offer(_original()))
     browser.run("offer-1", SIGNALLING)
     first = browser.workers[0]
     assert _answer_for(browser.run("offer-2", SIGNALLING)) == "answer-to:offer-2"
@@ -122,7 +122,7 @@ def test_a_new_offer_while_the_old_connection_lives_replaces_it():
 
 
 def test_the_same_offer_is_answered_once():
-    browser = Browser(webrtc_hooks.answer_each_offer(_original()))
+    browser = Browser(webrtc_frontend.answer_each_offer(_original()))
     browser.run("offer-1", SIGNALLING)
     browser.run("offer-1", SIGNALLING)
     browser.run("offer-1", PLAYING)
@@ -134,7 +134,7 @@ def test_the_same_offer_is_answered_once():
 
 
 def test_idle_then_a_new_offer_still_works():
-    browser = Browser(webrtc_hooks.answer_each_offer(_original()))
+    browser = Browser(webrtc_frontend.answer_each_offer(_original()))
     browser.run("offer-1", SIGNALLING)
     browser.run("offer-1", PLAYING)
     browser.run(None, component.WebRtcStreamerState(playing=False, signalling=False))
@@ -145,14 +145,14 @@ def test_idle_then_a_new_offer_still_works():
 def test_the_hook_is_installed_once_over_streamlit_webrtc(monkeypatch: pytest.MonkeyPatch):
     from streamlit_webrtc import webrtc as webrtc_module
 
-    for name in (*webrtc_hooks.WEBRTC_HOOK_TARGETS, webrtc_hooks.WEBRTC_LIFECYCLE):
-        module = component if name == webrtc_hooks.WEBRTC_LIFECYCLE else webrtc_module
+    for name in (*webrtc_frontend.WEBRTC_HOOK_TARGETS, webrtc_frontend.WEBRTC_LIFECYCLE):
+        module = component if name == webrtc_frontend.WEBRTC_LIFECYCLE else webrtc_module
         monkeypatch.setattr(module, name, getattr(module, name))
     original = _original()
-    monkeypatch.setattr(component, webrtc_hooks.WEBRTC_LIFECYCLE, original)
-    monkeypatch.setattr(component, webrtc_hooks.WEBRTC_COMPONENT_FUNC, component._component_func)
-    webrtc_hooks.install_webrtc_hooks(lambda: None)  # type: ignore[arg-type, return-value]
-    webrtc_hooks.install_webrtc_hooks(lambda: None)  # type: ignore[arg-type, return-value]
+    monkeypatch.setattr(component, webrtc_frontend.WEBRTC_LIFECYCLE, original)
+    monkeypatch.setattr(component, webrtc_frontend.WEBRTC_COMPONENT_FUNC, component._component_func)
+    webrtc_frontend.install_webrtc_hooks(lambda: None)  # type: ignore[arg-type, return-value]
+    webrtc_frontend.install_webrtc_hooks(lambda: None)  # type: ignore[arg-type, return-value]
     installed = component._handle_worker_lifecycle
     assert installed.__wrapped__ is original
     # webrtc_streamer looks the function up in its module on every call, so the wrapper is what runs.

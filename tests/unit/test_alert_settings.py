@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from access.settings import ENVIRONMENT_VARIABLES, alert_thresholds
-from clinical.alerts import DEFAULT_THRESHOLDS, Checkin, Rule, evaluate_checkin
+from clinical.alerts import DEFAULT_THRESHOLDS, AlertRule, Checkin, evaluate_checkin
 from clinical.esas import ITEM_KEYS
+from settings import ENVIRONMENT_VARIABLES, alert_thresholds
 
 VARIABLES = [
     "VESPER_ALERT_SEVERE_ITEM",
@@ -53,7 +53,7 @@ def test_custom_values_change_the_thresholds(monkeypatch: pytest.MonkeyPatch) ->
 def test_a_raised_severe_threshold_changes_which_checkins_alert(monkeypatch: pytest.MonkeyPatch) -> None:
     at = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
     new = Checkin(at=at, items=dict.fromkeys(ITEM_KEYS, 2) | {"pain": 7})
-    assert [f.rule for f in evaluate_checkin([], new, alert_thresholds())] == [Rule.SEVERE]
+    assert [f.rule for f in evaluate_checkin([], new, alert_thresholds())] == [AlertRule.SEVERE]
     monkeypatch.setenv("VESPER_ALERT_SEVERE_ITEM", "8")
     assert evaluate_checkin([], new, alert_thresholds()) == [], (
         "pain 7/10 would still alert a service that set severe to 8 or more"

@@ -12,10 +12,10 @@ import pytest
 
 from clinical.alerts import (
     DEFAULT_THRESHOLDS,
+    AlertRule,
     AlertThresholds,
     Checkin,
     Finding,
-    Rule,
     evaluate_checkin,
     missed_checkin,
     suppress_repeats,
@@ -31,11 +31,11 @@ def checkin(days_ago: float, **changes: int | None) -> Checkin:
     return Checkin(at=NOW - dt.timedelta(days=days_ago), items=CALM | changes)
 
 
-def rules(findings: list[Finding]) -> list[tuple[Rule, str | None]]:
+def rules(findings: list[Finding]) -> list[tuple[AlertRule, str | None]]:
     return [(f.rule, f.item) for f in findings]
 
 
-def only(findings: list[Finding], rule: Rule) -> list[Finding]:
+def only(findings: list[Finding], rule: AlertRule) -> list[Finding]:
     return [f for f in findings if f.rule is rule]
 
 
@@ -50,14 +50,6 @@ def test_default_thresholds_are_the_ones_in_clinical_md() -> None:
     )
     assert t.default_checkin_interval_days == 3, "patients with no agreed interval would be chased on a whim"
     assert t == DEFAULT_THRESHOLDS, "the rules would run with other thresholds than the documented defaults"
-
-
-def test_rule_values_match_the_database_enum() -> None:
-    from db.models import AlertRule
-
-    assert [r.value for r in Rule] == [r.value for r in AlertRule], (
-        "an alert raised by the rules could not be stored, or would be stored under the wrong rule"
-    )
 
 
 @pytest.mark.parametrize(
@@ -84,10 +76,10 @@ def test_thresholds_are_configuration() -> None:
         "a service that raised its thresholds would still be alerted at the defaults"
     )
     assert rules(evaluate_checkin(history, new)) == [
-        (Rule.SEVERE, "tiredness"),
-        (Rule.NEW_MODERATE, "pain"),
-        (Rule.NEW_MODERATE, "nausea"),
-        (Rule.WORSENING, None),
+        (AlertRule.SEVERE, "tiredness"),
+        (AlertRule.NEW_MODERATE, "pain"),
+        (AlertRule.NEW_MODERATE, "nausea"),
+        (AlertRule.WORSENING, None),
     ]
 
 
@@ -117,16 +109,16 @@ def test_checkin_items_are_frozen_and_complete() -> None:
 
 
 def test_severe_fires_at_7_not_at_6() -> None:
-    assert only(evaluate_checkin([], checkin(0, pain=6)), Rule.SEVERE) == [], (
+    assert only(evaluate_checkin([], checkin(0, pain=6)), AlertRule.SEVERE) == [], (
         "pain 6/10 (moderate) would be flagged as severe"
     )
-    [finding] = only(evaluate_checkin([], checkin(0, pain=7)), Rule.SEVERE)
+    [finding] = only(evaluate_checkin([], checkin(0, pain=7)), AlertRule.SEVERE)
     assert (finding.item, finding.condition_key) == ("pain", "severe:pain")
     assert finding.message == "Pain 7/10 (severe)", f"the alert would read {finding.message!r}"
 
 
 def test_severe_fires_once_per_severe_item_with_its_published_label() -> None:
-    findings = only(evaluate_checkin([], checkin(0, shortness_of_breath=10, tiredness=8)), Rule.SEVERE)
+    findings = only(evaluate_checkin([], checkin(0, shortness_of_breath=10, tiredness=8)), AlertRule.SEVERE)
     assert [f.message for f in findings] == [
         "Tiredness (lack of energy) 8/10 (severe)",
         "Shortness of breath 10/10 (severe)",
@@ -134,7 +126,7 @@ def test_severe_fires_once_per_severe_item_with_its_published_label() -> None:
 
 
 def test_severe_wellbeing_counts() -> None:
-    [finding] = only(evaluate_checkin([], checkin(0, wellbeing=8)), Rule.SEVERE)
+    [finding] = only(evaluate_checkin([], checkin(0, wellbeing=8)), AlertRule.SEVERE)
     assert finding.message == "Wellbeing (how you feel overall) 8/10 (severe)", (
         "a patient feeling at their worst overall would raise no alert"
     )
@@ -144,7 +136,7 @@ def test_first_ever_checkin_raises_only_severe_alerts() -> None:
     # Pain 9, nausea 5, everything else 2: total 9 + 5 + 7 x 2 = 28, far above any calm baseline, but there
     # is no earlier check-in for nausea to have crossed from and no baseline week for the total.
     findings = evaluate_checkin([], checkin(0, pain=9, nausea=5))
-    assert rules(findings) == [(Rule.SEVERE, "pain")], (
+    assert rules(findings) == [(AlertRule.SEVERE, "pain")], (
         "a new patient's first check-in would either hide pain 9/10 or claim symptoms 'rose' and 'worsened' "
         "with nothing to compare with"
     )
@@ -156,7 +148,7 @@ def test_first_ever_checkin_raises_only_severe_alerts() -> None:
 
 def test_new_moderate_fires_on_3_to_4() -> None:
     [finding] = evaluate_checkin([checkin(2, shortness_of_breath=3)], checkin(0, shortness_of_breath=4))
-    assert finding.rule is Rule.NEW_MODERATE and finding.item == "shortness_of_breath"
+    assert finding.rule is AlertRule.NEW_MODERATE and finding.item == "shortness_of_breath"
     assert finding.condition_key == "new_moderate:shortness_of_breath"
     assert finding.message == "Shortness of breath rose from 3 to 4 (now moderate)", (
         f"the nurse would read {finding.message!r} instead of the rise and the new band"
@@ -172,7 +164,7 @@ def test_new_moderate_does_not_fire_without_a_crossing(before: int, after: int) 
 
 def test_jump_into_severe_is_one_severe_alert_that_names_the_jump() -> None:
     findings = evaluate_checkin([checkin(2, pain=2)], checkin(0, pain=8))
-    assert rules(findings) == [(Rule.SEVERE, "pain"), (Rule.WORSENING, None)], (
+    assert rules(findings) == [(AlertRule.SEVERE, "pain"), (AlertRule.WORSENING, None)], (
         "pain jumping from 2 to 8 would put two alerts about the same pain on the list"
     )
     assert findings[0].message == "Pain 8/10 (severe), up from 2", (
@@ -194,28 +186,28 @@ def test_new_moderate_compares_with_the_previous_checkin_not_an_older_one() -> N
         "nausea already moderate at the last check-in would be alerted again as new"
     )
     history = [checkin(6, nausea=5), checkin(2, nausea=2)]
-    assert rules(evaluate_checkin(history, checkin(0, nausea=5))) == [(Rule.NEW_MODERATE, "nausea")], (
+    assert rules(evaluate_checkin(history, checkin(0, nausea=5))) == [(AlertRule.NEW_MODERATE, "nausea")], (
         "nausea settling and then coming back would not be flagged"
     )
 
 
 def test_history_order_does_not_matter_and_later_checkins_are_ignored() -> None:
     history = [checkin(2, pain=2), checkin(-1, pain=9), checkin(5, pain=6)]
-    assert rules(evaluate_checkin(history, checkin(0, pain=5))) == [(Rule.NEW_MODERATE, "pain")], (
+    assert rules(evaluate_checkin(history, checkin(0, pain=5))) == [(AlertRule.NEW_MODERATE, "pain")], (
         "replaying a chart would compare a check-in with a later one, or with an older one than the last"
     )
 
 
 def test_new_moderate_when_previous_item_blank_uses_the_last_answered_score() -> None:
     history = [checkin(4, pain=2), checkin(2, pain=None)]
-    [finding] = only(evaluate_checkin(history, checkin(0, pain=6)), Rule.NEW_MODERATE)
+    [finding] = only(evaluate_checkin(history, checkin(0, pain=6)), AlertRule.NEW_MODERATE)
     assert finding.message == "Pain rose from 2 to 6 (now moderate)", (
         "one skipped pain item would hide pain rising from mild to moderate"
     )
 
 
 def test_new_moderate_needs_an_earlier_score() -> None:
-    assert only(evaluate_checkin([], checkin(0, pain=5)), Rule.NEW_MODERATE) == [], (
+    assert only(evaluate_checkin([], checkin(0, pain=5)), AlertRule.NEW_MODERATE) == [], (
         "a first check-in would claim pain 'rose' with nothing to rise from"
     )
     assert evaluate_checkin([checkin(2, pain=None)], checkin(0, pain=5)) == [], (
@@ -235,7 +227,7 @@ def test_worsening_fires_on_a_rise_of_exactly_4_over_the_median() -> None:
     # Baseline totals 18, 18, 22: median 18. New total 22 = +4.
     history = [checkin(6), checkin(4), checkin(2, anxiety=6)]
     [finding] = evaluate_checkin(history, checkin(0, tiredness=3, drowsiness=3, nausea=3, wellbeing=3))
-    assert finding.rule is Rule.WORSENING and finding.item is None
+    assert finding.rule is AlertRule.WORSENING and finding.item is None
     assert finding.condition_key == "worsening:total"
     assert finding.message == "Total symptom distress 22, up 4 from the 7-day baseline of 18", (
         f"the worsening alert would read {finding.message!r}"
@@ -255,8 +247,8 @@ def test_worsening_does_not_fire_on_a_rise_of_3() -> None:
 def test_worsening_uses_the_median_so_one_bad_day_does_not_set_the_baseline() -> None:
     history = [checkin(6), checkin(4), checkin(2, pain=3, tiredness=3, nausea=3, depression=3, anxiety=3)]
     # Totals 18, 18, 23: median 18 (a mean would be 19.7 and hide this +4).
-    assert rules(only(evaluate_checkin(history, checkin(0, pain=6)), Rule.WORSENING)) == [
-        (Rule.WORSENING, None)
+    assert rules(only(evaluate_checkin(history, checkin(0, pain=6)), AlertRule.WORSENING)) == [
+        (AlertRule.WORSENING, None)
     ], "one bad day in the baseline week would mask a real rise"
 
 
@@ -264,7 +256,7 @@ def test_worsening_median_of_an_even_count_shows_the_half() -> None:
     history = [checkin(5), checkin(2, pain=3)]  # totals 18, 19: median 18.5
     [finding] = only(
         evaluate_checkin(history, checkin(0, pain=3, nausea=3, depression=3, anxiety=3, wellbeing=3)),
-        Rule.WORSENING,
+        AlertRule.WORSENING,
     )  # total 23: +4.5
     assert finding.message == "Total symptom distress 23, up 4.5 from the 7-day baseline of 18.5", (
         f"a half-point median would be rounded away or shown as {finding.message!r}"
@@ -273,7 +265,7 @@ def test_worsening_median_of_an_even_count_shows_the_half() -> None:
 
 def test_worsening_counts_wellbeing_in_the_total() -> None:
     history = [checkin(3)]  # baseline 18; new 8 x 2 + 6 = 22 = +4, all of it wellbeing
-    assert only(evaluate_checkin(history, checkin(0, wellbeing=6)), Rule.WORSENING), (
+    assert only(evaluate_checkin(history, checkin(0, wellbeing=6)), AlertRule.WORSENING), (
         "feeling much worse overall (wellbeing 2 -> 6) would not count towards total distress"
     )
 
@@ -281,7 +273,7 @@ def test_worsening_counts_wellbeing_in_the_total() -> None:
 def test_worsening_baseline_is_only_the_prior_7_days() -> None:
     new = checkin(0, pain=3, nausea=3, anxiety=3, wellbeing=3)  # total 22
     at_edge = [checkin(7)]  # exactly 7 days before: inside the window
-    assert rules(evaluate_checkin(at_edge, new)) == [(Rule.WORSENING, None)], (
+    assert rules(evaluate_checkin(at_edge, new)) == [(AlertRule.WORSENING, None)], (
         "last week's check-in, made at this same hour, would not count as the baseline"
     )
     too_old = [checkin(7.01)]
@@ -300,7 +292,7 @@ def test_worsening_skips_without_a_baseline_or_with_blank_items() -> None:
         "a total over eight items would be used as the baseline, understating it"
     )
     findings = evaluate_checkin([checkin(2)], checkin(0, pain=None, nausea=10))
-    assert only(findings, Rule.WORSENING) == [], (
+    assert only(findings, AlertRule.WORSENING) == [], (
         "a total with an item missing would be compared as if complete"
     )
     assert [f.message for f in findings] == ["Nausea 10/10 (severe), up from 2"], (
@@ -310,7 +302,7 @@ def test_worsening_skips_without_a_baseline_or_with_blank_items() -> None:
 
 def test_worsening_ignores_blank_checkins_but_uses_complete_ones_in_the_week() -> None:
     history = [checkin(5), checkin(2, pain=None)]
-    assert only(evaluate_checkin(history, checkin(0, pain=6)), Rule.WORSENING), (
+    assert only(evaluate_checkin(history, checkin(0, pain=6)), AlertRule.WORSENING), (
         "one skipped item in the baseline week would switch off the worsening alert altogether"
     )
 
@@ -329,7 +321,7 @@ def test_missed_checkin_fires_once_the_interval_is_exceeded() -> None:
     last = NOW - dt.timedelta(days=3, seconds=1)
     finding = missed_checkin(last, 3, NOW)
     assert finding is not None, "a patient overdue for a check-in would not be followed up"
-    assert (finding.rule, finding.item) == (Rule.MISSED_CHECKIN, None)
+    assert (finding.rule, finding.item) == (AlertRule.MISSED_CHECKIN, None)
     assert finding.message == "No check-in for over 3 days (agreed every 3 days)", finding.message
 
 
@@ -386,21 +378,21 @@ def test_missed_checkin_refuses_naive_times_and_a_zero_interval() -> None:
 def test_suppress_repeats_drops_findings_whose_condition_is_open() -> None:
     findings = evaluate_checkin([checkin(2, pain=8, nausea=5)], checkin(0, pain=9, nausea=7))
     fresh = suppress_repeats(findings, {"severe:pain"})
-    assert rules(fresh) == [(Rule.SEVERE, "nausea")], (
+    assert rules(fresh) == [(AlertRule.SEVERE, "nausea")], (
         "pain that stayed severe would raise a second alert while the first is still open"
     )
 
 
 def test_suppress_repeats_keeps_new_conditions_and_drops_duplicates_in_one_batch() -> None:
-    a = Finding(Rule.SEVERE, "pain", "Pain 8/10 (severe)", "severe:pain")
-    b = Finding(Rule.SEVERE, "pain", "Pain 9/10 (severe)", "severe:pain")
+    a = Finding(AlertRule.SEVERE, "pain", "Pain 8/10 (severe)", "severe:pain")
+    b = Finding(AlertRule.SEVERE, "pain", "Pain 9/10 (severe)", "severe:pain")
     assert suppress_repeats([a, b], set()) == [a], "one condition would appear twice in the alert list"
     assert suppress_repeats([a], set()) == [a], "a new severe symptom would be swallowed"
 
 
 def test_suppress_repeats_does_not_change_the_callers_set() -> None:
     open_keys = {"severe:nausea"}
-    suppress_repeats([Finding(Rule.SEVERE, "pain", "Pain 8/10 (severe)", "severe:pain")], open_keys)
+    suppress_repeats([Finding(AlertRule.SEVERE, "pain", "Pain 8/10 (severe)", "severe:pain")], open_keys)
     assert open_keys == {"severe:nausea"}, (
         "evaluating one check-in would mark conditions open behind the scenes"
     )
@@ -441,6 +433,6 @@ def test_missed_checkin_key_is_stable_over_one_gap_and_new_for_the_next() -> Non
 
 
 def test_findings_are_frozen() -> None:
-    finding = Finding(Rule.SEVERE, "pain", "Pain 8/10 (severe)", "severe:pain")
+    finding = Finding(AlertRule.SEVERE, "pain", "Pain 8/10 (severe)", "severe:pain")
     with pytest.raises(dataclasses.FrozenInstanceError):
         finding.message = "Pain 2/10"  # type: ignore[misc]

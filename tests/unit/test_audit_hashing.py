@@ -1,6 +1,6 @@
 import datetime as dt
 
-from access.audit import GENESIS_HASH, canonical_json, chain_hash
+from auth.audit import GENESIS_HASH, canonical_json, chain_hash
 
 
 def test_canonical_json_is_independent_of_key_order():

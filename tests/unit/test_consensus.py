@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from clinical.consensus import Decision, Signature, evaluate
+from clinical.consensus import Signature, SignOffDecision, evaluate
 
 REQUIRED = ("physician", "nurse", "social_worker")
 H1, H2 = "a" * 64, "b" * 64
@@ -41,17 +41,19 @@ def test_void_and_withdrawn_signatures_do_not_count():
 
 def test_a_live_dissent_blocks_until_withdrawn_or_overridden():
     agree = [_sig("physician"), _sig("nurse"), _sig("social_worker")]
-    dissent = _sig("nurse", decision=Decision.DISSENT, signature_id=7)
+    dissent = _sig("nurse", decision=SignOffDecision.DISSENT, signature_id=7)
     blocked = evaluate(REQUIRED, [*agree, dissent], H1)
     assert not blocked.is_final
     assert [s.signature_id for s in blocked.blocking_dissents] == [7]
     assert "dissent" in blocked.explain()
-    withdrawn = _sig("nurse", decision=Decision.DISSENT, withdrawn=True)
+    withdrawn = _sig("nurse", decision=SignOffDecision.DISSENT, withdrawn=True)
     assert evaluate(REQUIRED, [*agree, withdrawn], H1).is_final
-    overridden = _sig("nurse", decision=Decision.DISSENT, overridden=True)
+    overridden = _sig("nurse", decision=SignOffDecision.DISSENT, overridden=True)
     assert evaluate(REQUIRED, [*agree, overridden], H1).is_final
     # A dissent on older content still blocks while it is live: the service voids it on an edit.
-    assert not evaluate(REQUIRED, [*agree, _sig("chaplain", H2, decision=Decision.DISSENT)], H1).is_final
+    assert not evaluate(
+        REQUIRED, [*agree, _sig("chaplain", H2, decision=SignOffDecision.DISSENT)], H1
+    ).is_final
 
 
 def test_two_people_of_one_role_count_once_and_no_required_roles_is_never_final():

@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-from access.audit import ACTIONS
-from access.settings import ENVIRONMENT_VARIABLES
-from db.seed import DEMO_ACCOUNTS
+from auth.audit import ACTIONS
+from demo.seed import DEMO_ACCOUNTS
+from settings import ENVIRONMENT_VARIABLES
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 
@@ -52,7 +52,7 @@ def test_every_audit_action_used_in_the_code_is_registered():
 
 
 def test_every_room_event_maps_to_a_registered_audit_action():
-    from access.meetings import ROOM_EVENT_ACTIONS
+    from services.meetings import ROOM_EVENT_ACTIONS
 
     assert set(ROOM_EVENT_ACTIONS.values()) <= set(ACTIONS)
 

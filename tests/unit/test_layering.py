@@ -1,4 +1,14 @@
-"""README's dependency rules hold: clinical/ is pure; db/, access/, interop/ know nothing of Streamlit."""
+"""The layers hold: every arrow points down, and no module imports itself back round a circle.
+
+    pages -> components -> portal -> services -> auth -> db -> clinical
+                                  -> media       (media and clinical import nothing of ours)
+
+A newcomer then finds a rule where the folder name says (the sign-off rule under services/goals_of_care/,
+the alert rules in clinical/alerts.py, the audit chain in auth/audit.py, the video hooks in media/patches/),
+and clinical/ and db/ can be read and tested without the rest.
+"""
+
+from __future__ import annotations
 
 import ast
 from pathlib import Path
@@ -6,42 +16,121 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+STREAMLIT = {"streamlit", "streamlit_webrtc"}
 
-FORBIDDEN = {
-    "clinical": {"streamlit", "sqlalchemy", "db", "access", "components", "media", "pages"},
-    "access": {"streamlit", "components", "pages"},
-    "db": {"streamlit", "components", "pages"},
-    "interop": {"streamlit", "components", "pages"},
+# package -> the packages of ours it may import (besides itself), and whether it may import Streamlit.
+ALLOWED: dict[str, tuple[set[str], bool]] = {
+    "clinical": (set(), False),
+    "settings": ({"clinical"}, False),
+    "db": ({"clinical"}, False),
+    "media": (set(), False),
+    "auth": ({"clinical", "db", "settings"}, False),
+    "services": ({"clinical", "db", "auth", "settings"}, False),
+    "interop": ({"clinical", "db", "auth", "services", "settings"}, False),
+    "demo": ({"clinical", "db", "auth", "services", "settings"}, False),
+    "portal": ({"clinical", "db", "auth", "services", "media", "settings"}, True),
+    "components": ({"clinical", "db", "auth", "services", "media", "settings", "portal", "demo"}, True),
+    "pages": ({"clinical", "db", "auth", "services", "media", "settings", "portal", "components"}, True),
+    "app": ({"clinical", "auth", "settings", "portal", "components"}, True),
 }
+# Only the hooks into streamlit-webrtc's internals may import it, as they must.
+STREAMLIT_EXCEPTIONS = {"media/patches/webrtc_frontend.py"}
+OURS = set(ALLOWED)
+
+
+def _product_files() -> dict[str, Path]:
+    """Module name -> file, for every product module (tests, bench and migrations are not layers)."""
+    files = {"app": ROOT / "app.py", "settings": ROOT / "settings.py"}
+    for package in OURS - {"app", "settings"}:
+        for path in (ROOT / package).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+            files[name] = path
+    return files
+
+
+FILES = _product_files()
 
 
 def _imports(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text())
+    """Every module this file imports, at any depth (a function-level import is still an arrow)."""
     names: set[str] = set()
-    for node in ast.walk(tree):
+    for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
+            names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module.split(".")[0])
+            names.add(node.module)
+            # `from services import meetings` imports the module services.meetings.
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
     return names
 
 
-@pytest.mark.parametrize("package", sorted(FORBIDDEN))
-def test_package_does_not_import_what_it_must_not(package):
-    offenders = {
-        str(path.relative_to(ROOT)): sorted(_imports(path) & FORBIDDEN[package])
-        for path in (ROOT / package).rglob("*.py")
-        if _imports(path) & FORBIDDEN[package]
+def _ours(names: set[str]) -> set[str]:
+    return {name for name in names if name in FILES}
+
+
+def test_the_scan_sees_every_layer():
+    seen = {name.split(".")[0] for name in FILES}
+    assert seen == OURS, f"a layer has no modules, so its rules test nothing: {OURS - seen}"
+
+
+@pytest.mark.parametrize("layer", sorted(OURS))
+def test_layer_imports_only_what_lies_below_it(layer):
+    allowed, streamlit_ok = ALLOWED[layer]
+    offenders: dict[str, list[str]] = {}
+    for name, path in FILES.items():
+        if name.split(".")[0] != layer:
+            continue
+        imported = _imports(path)
+        upward = sorted({n.split(".")[0] for n in _ours(imported)} - allowed - {layer})
+        relative = str(path.relative_to(ROOT))
+        if not streamlit_ok and relative not in STREAMLIT_EXCEPTIONS:
+            upward += sorted({n.split(".")[0] for n in imported} & STREAMLIT)
+        if upward:
+            offenders[relative] = upward
+    assert offenders == {}, f"{layer} imports what lies above it: {offenders}"
+
+
+def test_no_module_imports_itself_back_round_a_circle():
+    graph = {
+        name: {n for n in _ours(_imports(path)) if n != name and not name.startswith(f"{n}.")}
+        for name, path in FILES.items()
     }
-    assert offenders == {}, f"{package}/ breaks the one-way dependency rule: {offenders}"
+    state: dict[str, int] = {}
+    cycles: list[list[str]] = []
+
+    def visit(node: str, trail: list[str]) -> None:
+        state[node] = 1
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                cycles.append([*trail[trail.index(nxt) :], nxt])
+            elif nxt not in state:
+                visit(nxt, [*trail, nxt])
+        state[node] = 2
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name, [name])
+    assert cycles == [], f"circular imports: {cycles}"
+
+
+def test_the_layering_test_catches_an_arrow_running_back_up(tmp_path):
+    # The rules above would pass on an empty scan; this proves the scan reads imports as they are written.
+    module = tmp_path / "m.py"
+    module.write_text("from services import meetings\nimport streamlit as st\n")
+    assert _imports(module) >= {"services", "services.meetings", "streamlit"}
 
 
 def test_no_page_or_component_writes_sql_or_allows_raw_html():
-    for folder in ("pages", "components"):
+    for folder in ("pages", "components", "portal"):
         for path in (ROOT / folder).rglob("*.py"):
             source = path.read_text()
             assert "unsafe_allow_html" not in source, f"{path.name} renders raw HTML"
-            assert "sqlalchemy" not in _imports(path), f"{path.name} writes SQL itself"
+            assert not any(n.split(".")[0] == "sqlalchemy" for n in _imports(path)), (
+                f"{path.name} writes SQL itself"
+            )
 
 
 def test_every_page_file_starts_with_the_access_check():

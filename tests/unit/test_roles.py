@@ -1,4 +1,5 @@
-from access.roles import PageId, Role, may_open, pages_for, parse_role
+from auth.permissions import PageId, may_open, pages_for
+from clinical.roles import Role, parse_role
 
 
 def test_each_role_sees_exactly_its_pages():

@@ -1,6 +1,6 @@
 import datetime as dt
 
-from access.sessions import Expiry, SessionClock
+from auth.sessions import Expiry, SessionClock
 
 T0 = dt.datetime(2026, 11, 30, 8, 0, tzinfo=dt.UTC)
 IDLE = dt.timedelta(minutes=15)

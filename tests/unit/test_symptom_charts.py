@@ -12,11 +12,11 @@ import pyarrow as pa
 import pytest
 import vl_convert
 
-from access.symptom_views import LatestScores, Marker, PatientTrends
 from clinical import esas
 from components import symptom_charts
 from db.models import ESAS_ITEM_COLUMNS
 from db.symptom_queries import SeriesColumns, SeriesPoint
+from services.symptom_views import LatestScores, Marker, PatientTrends
 
 NOW = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
 

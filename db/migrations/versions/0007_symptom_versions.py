@@ -4,7 +4,7 @@ Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-30 11:20:00.000000
 
-A trend view is reused while the patient's data stamp is unchanged (access.symptom_views). The stamp used to
+A trend view is reused while the patient's data stamp is unchanged (services.symptom_views). The stamp used to
 count the patient's check-ins and take their highest id: a read of every check-in they ever made, on every
 view, which grows with their history, and blind to a corrected score. This counter is bumped by triggers
 whenever a check-in is added, changed or removed, so the stamp reads one row and sees corrections too.

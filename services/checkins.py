@@ -21,23 +21,23 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from access import audit, settings
-from access.accounts import Identity
-from access.records import AccessDenied
-from access.roles import CLINICAL_ROLES, Role
+import settings
+from auth import audit
+from auth.identity import Identity
+from auth.permissions import AccessDenied
 from clinical import akps, caregiver_burden
-from clinical.alerts import AlertThresholds, Checkin, Finding, evaluate_checkin, suppress_repeats
+from clinical.alerts import AlertRule, AlertThresholds, Checkin, Finding, evaluate_checkin, suppress_repeats
 from clinical.esas import ITEM_KEYS, validate_item_scores
+from clinical.pcoc import PcocPhase
+from clinical.roles import CLINICAL_ROLES, Role
 from db import queries
 from db.models import (
     Alert,
-    AlertRule,
     AlertStatus,
     ClinicianRating,
     CompletedBy,
     FamilyContact,
     Patient,
-    PcocPhase,
     SymptomAssessment,
 )
 

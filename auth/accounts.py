@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from access import audit
-from access.passwords import verify_password
-from access.roles import Role, parse_role
-from access.settings import Settings
+from auth import audit
+from auth.identity import Identity
+from auth.passwords import verify_password
+from clinical.roles import Role, parse_role
 from db.models import User
+from settings import Settings
 
 WRONG_CREDENTIALS = "Wrong user name or password."
 
@@ -25,20 +25,6 @@ class SignInOutcome(enum.StrEnum):
     OK = "ok"
     WRONG = "wrong"
     LOCKED = "locked"
-
-
-@dataclass(frozen=True)
-class Identity:
-    """Who is signed in, as the rest of the portal sees them. Plain data: safe to keep in session state."""
-
-    user_id: int
-    username: str
-    display_name: str
-    role: Role
-    method: str  # "password" or "oidc"
-    # This sign-in, as opposed to the person: a view audited once per sign-in (audit.record_view) is
-    # audited again when they sign in again, or in another browser.
-    sign_in_id: str = field(default_factory=lambda: secrets.token_hex(8), compare=False)
 
 
 @dataclass(frozen=True)

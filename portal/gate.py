@@ -13,13 +13,14 @@ from typing import Any
 
 import streamlit as st
 
-from access import settings as settings_module
-from access.accounts import Identity, identity_from_oidc
-from access.audit import record
-from access.roles import PageId, may_open
-from access.sessions import EXPIRY_MESSAGES, SessionClock
-from components import clock
+import settings as settings_module
+from auth.accounts import identity_from_oidc
+from auth.audit import record
+from auth.identity import Identity
+from auth.permissions import PageId, may_open
+from auth.sessions import EXPIRY_MESSAGES, SessionClock
 from db.engine import transaction
+from portal import clock
 
 IDENTITY_KEY = "vesper.identity"
 CLOCK_KEY = "vesper.clock"

@@ -8,7 +8,7 @@ Rules:
 - Accepting a request saves the correction as a new version (linked to the request); once the record is
   final it adds an addendum instead. Refusing needs a reason. A request is answered once.
 
-The record shows addenda and requests (access.goals_of_care.open_record); their views live there.
+The record shows addenda and requests (services.goals_of_care.record.open_record); their views live there.
 """
 
 from __future__ import annotations
@@ -20,10 +20,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from access import audit
-from access import goals_of_care_guards as guards
-from access.accounts import Identity
-from access.goals_of_care import (
+from auth import audit
+from auth.identity import Identity
+from clinical import goals_of_care as gc
+from db.models import Addendum, AmendmentRequest, AmendmentStatus
+from services.goals_of_care import guards
+from services.goals_of_care.record import (
     REASON_MAX_CHARS,
     AddendumView,
     AmendmentView,
@@ -33,8 +35,6 @@ from access.goals_of_care import (
     reason_problems,
     write_version,
 )
-from clinical import goals_of_care as gc
-from db.models import Addendum, AmendmentRequest, AmendmentStatus
 
 AMENDMENT_MAX_CHARS = 4000
 ADDENDUM_MAX_CHARS = 4000

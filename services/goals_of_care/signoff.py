@@ -1,22 +1,23 @@
 """Consensus sign-off on a patient's goals of care and a conference's plan for them.
 
-A signature names the SHA-256 of the content the signer saw (access.care_plan.current_hash: the
-latest goals-of-care version plus the conference's plan). If the content changed since they opened it,
-the signature is refused (ContentChanged) and nothing is written. Any later change voids the signatures
-on the old content; they stay on the record, marked void.
+A signature names the SHA-256 of the content the signer saw (services.goals_of_care.plan.current_hash: the
+latest goals-of-care version plus the conference's plan). If the content changed since they opened it, the
+signature is refused (ContentChanged) and nothing is written. Any later change voids the signatures on the
+old content; they stay on the record, marked void.
 
 Who may do what:
-- a clinician on the patient's care team signs or dissents as their own role, if the conference's
-  sign-off includes that role (default: physician, nurse and social worker required, chaplain optional);
+- a clinician on the patient's care team signs or dissents as their own role, if the conference's sign-off
+  includes that role (default: physician, nurse and social worker required, chaplain optional);
 - the signer alone withdraws their own signature or dissent;
 - the conference chair alone overrides a dissent, with a reason (the dissent stays on the record);
 - a family member linked to the patient acknowledges the plan: recorded apart, never a signature;
-- a clinician on the patient's care team sees which upcoming conferences have the patient on their
-  agenda (conferences_for), to choose the one whose plan and sign-off to work on.
+- a clinician on the patient's care team sees which upcoming conferences have the patient on their agenda
+  (conferences_for), to choose the one whose plan and sign-off to work on.
 
 When every required role has signed the same content and no dissent stands, the record becomes final by
-itself (finalise() does the same check on demand): from then on access.goals_of_care and
-access.care_plan refuse changes to the record and that conference's plan, and only addenda may follow.
+itself (finalise() does the same check on demand): from then on services.goals_of_care.record and
+services.goals_of_care.plan refuse changes to the record and that conference's plan, and only addenda may
+follow.
 """
 
 from __future__ import annotations
@@ -29,13 +30,12 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from access import audit
-from access import goals_of_care_guards as guards
-from access.accounts import Identity
-from access.care_plan import PlanItemView, current_hash, plan_views
-from access.records import AccessDenied
-from access.roles import CLINICAL_ROLES, Role
+from auth import audit
+from auth.identity import Identity
+from auth.permissions import AccessDenied
 from clinical import consensus
+from clinical.consensus import SignOffDecision
+from clinical.roles import CLINICAL_ROLES, Role
 from db import queries
 from db.models import (
     Conference,
@@ -44,8 +44,9 @@ from db.models import (
     FamilyAcknowledgement,
     GoalsOfCareDocument,
     SignOff,
-    SignOffDecision,
 )
+from services.goals_of_care import guards
+from services.goals_of_care.plan import PlanItemView, current_hash, plan_views
 
 # Role -> is its signature required? A conference with no configuration of its own uses this.
 DEFAULT_ROLES: dict[Role, bool] = {
@@ -188,7 +189,7 @@ def _signature(s: SignOff) -> consensus.Signature:
     return consensus.Signature(
         role=s.role.value,
         content_hash=s.content_sha256,
-        decision=consensus.Decision(s.decision.value),
+        decision=consensus.SignOffDecision(s.decision.value),
         voided=s.voided_at is not None,
         withdrawn=s.withdrawn_at is not None,
         overridden=s.overridden_at is not None,

@@ -23,13 +23,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
-from access import audit
-from access import goals_of_care_guards as guards
-from access.accounts import Identity
-from access.roles import CLINICAL_ROLES, Role
+from auth import audit
+from auth.identity import Identity
 from clinical import goals_of_care as gc
+from clinical.roles import CLINICAL_ROLES, Role
 from db import queries
 from db.models import ConferenceCase, PlanItem, PlanItemKind, PlanItemStatus, SignOff
+from services.goals_of_care import guards
 
 PLAN_TEXT_MAX_CHARS = 2000
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from access import audit
-from access.accounts import Identity
-from access.records import AccessDenied
-from access.roles import CLINICAL_ROLES, Role
+from auth import audit
+from auth.identity import Identity
+from auth.permissions import AccessDenied
+from clinical.roles import CLINICAL_ROLES, Role
 from db import queries
 from db.models import (
     Attendance,

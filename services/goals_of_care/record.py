@@ -1,20 +1,21 @@
 """A patient's goals-of-care record: its versions, saving a new one, and reading it with its history,
-addenda and amendment requests. The conference plan is in access.care_plan, the addendum and amendment
-workflow in access.amendments, sign-off in access.signoff; what they share is in
-access.goals_of_care_guards.
+addenda and amendment requests. The conference plan is in services.goals_of_care.plan, the addendum and
+amendment workflow in services.goals_of_care.amendments, sign-off in services.goals_of_care.signoff; what
+they share is in services.goals_of_care.guards.
 
 Rules:
 - Clinicians on the patient's care team read and edit the record.
-- Every save is a new, immutable version with author, time and reason. A save names the version the
-  editor opened; if someone saved since, it is refused with StaleVersion carrying their version, and
-  nothing is written: the editor keeps their own text and can compare.
+- Every save is a new, immutable version with author, time and reason. A save names the version the editor
+  opened; if someone saved since, it is refused with StaleVersion carrying their version, and nothing is
+  written: the editor keeps their own text and can compare.
 - Bad input is refused whole (GoalsOfCareRefused, with plain messages) and changes nothing.
 - A save voids the live signatures on content that no longer exists.
-- Once the team has signed off (access.signoff), the record is final: a save raises RecordFinal.
+- Once the team has signed off (services.goals_of_care.signoff), the record is final: a save raises
+  RecordFinal.
 
 Addenda and amendment requests are read here, as part of the record that shows them, rather than in
-access.amendments, which writes them: that module saves an accepted correction through write_version,
-so it depends on this one and cannot also be depended on by open_record.
+services.goals_of_care.amendments, which writes them: that module saves an accepted correction through
+write_version, so it depends on this one and cannot also be depended on by open_record.
 """
 
 from __future__ import annotations
@@ -29,10 +30,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
-from access import audit
-from access import goals_of_care_guards as guards
-from access.accounts import Identity
-from access.care_plan import void_stale_signatures
+from auth import audit
+from auth.identity import Identity
 from clinical import goals_of_care as gc
 from db.models import (
     Addendum,
@@ -41,6 +40,8 @@ from db.models import (
     GoalsOfCareDocument,
     GoalsOfCareVersion,
 )
+from services.goals_of_care import guards
+from services.goals_of_care.plan import void_stale_signatures
 
 REASON_MAX_CHARS = 500
 

@@ -4,7 +4,7 @@ Streamlit cannot push from one session to another, so everyone else's page polls
 integer read by primary key, and loads the view (and its chart) only when that number moved. Any clinician
 who may open the meeting may take over presenting, as the speaker changes from case to case; the patient
 must be on the meeting's agenda and on the presenter's care team, so presenting never shows a record the
-presenter could not open. Followers still need their own access to the record: see access.symptom_views.
+presenter could not open. Followers still need their own access to the record: see services.symptom_views.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from access.accounts import Identity
-from access.meetings import meeting_access
-from access.records import AccessDenied, may_view_patient
-from access.roles import CLINICAL_ROLES
+from auth.identity import Identity
+from auth.permissions import AccessDenied, may_view_patient
+from clinical.roles import CLINICAL_ROLES
 from db import queries
 from db.models import SharedView, User
+from services.meetings import meeting_access
 
 # A longer window than two years is no longer a case-conference question, and the charts aggregate to
 # about 2,000 points whatever the window, so the bound is about meaning, not cost.

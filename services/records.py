@@ -1,4 +1,4 @@
-"""Every read of patient data goes through here: it decides who may see which patient, and audits views.
+"""The patient lists and records a clinician reads: my patients, Home's overview, one patient's record.
 
 Policy: clinicians see the patients whose care team they are on. Administrators manage accounts and
 read the audit trail but see no clinical records. Family members see nothing clinical here; their
@@ -11,12 +11,13 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, false, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from access import audit
-from access.accounts import Identity
-from access.roles import CLINICAL_ROLES
+from auth import audit
+from auth.identity import Identity
+from auth.permissions import AccessDenied, may_view_patient, visible_patient_ids
+from clinical.roles import CLINICAL_ROLES
 from db import queries
 from db.models import (
     Alert,
@@ -31,26 +32,6 @@ from db.models import (
 RECORD_WINDOW = dt.timedelta(days=90)
 
 
-class AccessDenied(Exception):
-    """The person may not see this. The message is safe to show: it names nothing they may not see."""
-
-
-def _visible_patient_ids(identity: Identity) -> Select[tuple[int]]:
-    if identity.role in CLINICAL_ROLES:
-        return queries.care_team_patient_ids(identity.user_id)
-    return select(Patient.id).where(false())
-
-
-def may_view_patient(session: Session, identity: Identity, patient_id: int) -> bool:
-    return may_view_as_team_member(identity, queries.is_on_care_team(session, identity.user_id, patient_id))
-
-
-def may_view_as_team_member(identity: Identity, on_care_team: bool) -> bool:
-    """may_view_patient's rule, for a caller that has already asked whether this person is on the patient's
-    care team (access.symptom_views asks it in the same query as the chart's data stamp)."""
-    return identity.role in CLINICAL_ROLES and on_care_team
-
-
 @dataclass(frozen=True)
 class PatientRow:
     patient: Patient
@@ -61,7 +42,7 @@ class PatientRow:
 def my_patients(session: Session, identity: Identity) -> list[PatientRow]:
     return [
         PatientRow(r["patient"], r["last_checkin"], r["open_alerts"])  # type: ignore[arg-type]
-        for r in queries.patients_with_status(session, _visible_patient_ids(identity))
+        for r in queries.patients_with_status(session, visible_patient_ids(identity))
     ]
 
 
@@ -91,7 +72,7 @@ class HomeOverview:
 def home_overview(session: Session, identity: Identity, now: dt.datetime) -> HomeOverview:
     if identity.role not in CLINICAL_ROLES:
         return HomeOverview([], [])
-    visible = _visible_patient_ids(identity)
+    visible = visible_patient_ids(identity)
     visible_ids = set(session.scalars(visible))
     conferences = []
     for conference in queries.upcoming_conferences_for(session, identity.user_id, now):

@@ -178,7 +178,7 @@ def fix_frontend_source(source: str) -> str:
         if source.count(old) != 1:
             raise RuntimeError(
                 f"streamlit-webrtc's frontend has {source.count(old)} copies of {old[:60]!r}..., expected 1: "
-                "re-check FRONTEND_FIXES in components/webrtc_hooks.py"
+                "re-check FRONTEND_FIXES in media/patches/webrtc_frontend.py"
             )
         positions.append(source.index(old))
         source = source.replace(old, new)
@@ -198,8 +198,8 @@ def fixed_frontend_dir() -> Path:
     version = importlib.metadata.version("streamlit-webrtc")
     if version != WEBRTC_FRONTEND_VERSION:
         raise RuntimeError(
-            f"components/webrtc_hooks.py fixes streamlit-webrtc {WEBRTC_FRONTEND_VERSION}'s frontend, but "
-            f"{version} is installed: re-check FRONTEND_FIXES (and whether they are still needed)"
+            f"media/patches/webrtc_frontend.py fixes streamlit-webrtc {WEBRTC_FRONTEND_VERSION}'s frontend, "
+            f"but {version} is installed: re-check FRONTEND_FIXES (and whether they are still needed)"
         )
     dist = webrtc_frontend_dist()
     bundle = _frontend_bundle(dist)
@@ -228,13 +228,13 @@ def serve_fixed_frontend() -> Any:
     """Declare the fixed frontend as a component and make streamlit-webrtc's webrtc_streamer call it.
 
     webrtc_streamer calls the module global streamlit_webrtc.component._component_func; it becomes a
-    component declared here (name "components.webrtc_hooks.webrtc_streamer") whose files are
+    component declared here (name "media.patches.webrtc_frontend.webrtc_streamer") whose files are
     fixed_frontend_dir(). Everything else (args, value, keys) is the same as with the original.
     """
     if WEBRTC_COMPONENT_FUNC + "(" not in inspect.getsource(component_module.webrtc_streamer):
         raise RuntimeError(
             f"streamlit_webrtc.component.webrtc_streamer no longer calls {WEBRTC_COMPONENT_FUNC}: "
-            "re-check components/webrtc_hooks.py"
+            "re-check media/patches/webrtc_frontend.py"
         )
     current = getattr(component_module, WEBRTC_COMPONENT_FUNC)
     path = str(fixed_frontend_dir())
@@ -257,11 +257,13 @@ def install_webrtc_hooks(get_hub: Callable[[], MediaHub]) -> None:
     """
     for name in WEBRTC_HOOK_TARGETS:
         if not callable(getattr(webrtc_module, name, None)):
-            raise RuntimeError(f"streamlit_webrtc.webrtc.{name} is gone: re-check components/webrtc_hooks.py")
+            raise RuntimeError(
+                f"streamlit_webrtc.webrtc.{name} is gone: re-check media/patches/webrtc_frontend.py"
+            )
     for name in (WEBRTC_LIFECYCLE, WEBRTC_RESET):
         if not callable(getattr(component_module, name, None)):
             raise RuntimeError(
-                f"streamlit_webrtc.component.{name} is gone: re-check components/webrtc_hooks.py"
+                f"streamlit_webrtc.component.{name} is gone: re-check media/patches/webrtc_frontend.py"
             )
     relay = PassThroughRelay()
 

@@ -3,8 +3,8 @@
 Every person and record here is invented. Record numbers start with "SYN-" so no one mistakes a demo row
 for a real patient.
 
-    VESPER_DEMO=1 python -m db.seed             # seed only if the database is empty
-    VESPER_DEMO=1 python -m db.seed --reseed    # wipe everything but the audit trail, then seed again
+    VESPER_DEMO=1 python -m demo.seed             # seed only if the database is empty
+    VESPER_DEMO=1 python -m demo.seed --reseed    # wipe everything but the audit trail, then seed again
 
 The same `now` always gives the same data (one seeded random.Random), so a screenshot, a bug report or a
 test can point at "Margaret Thornbury's check-in of 3 days ago" and mean the same row everywhere.
@@ -24,14 +24,14 @@ from dataclasses import asdict, dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from access import audit
-from access.passwords import hash_password
-from access.roles import Role
-from clinical.alerts import Checkin, Finding, Rule, evaluate_checkin, missed_checkin, suppress_repeats
+from auth import audit
+from auth.passwords import hash_password
+from clinical.alerts import AlertRule, Checkin, Finding, evaluate_checkin, missed_checkin, suppress_repeats
+from clinical.pcoc import PcocPhase
+from clinical.roles import Role
 from db.models import (
     ESAS_ITEM_COLUMNS,
     Alert,
-    AlertRule,
     AlertStatus,
     Attendance,
     AttendanceOutcome,
@@ -47,7 +47,6 @@ from db.models import (
     Consent,
     FamilyContact,
     Patient,
-    PcocPhase,
     SymptomAssessment,
     User,
 )
@@ -300,7 +299,7 @@ def seed_demo(session: Session, now: dt.datetime) -> SeedSummary:
     if users or patients:
         raise ValueError(
             f"the database already has data ({users} users, {patients} patients); the demo seed only fills "
-            "an empty database. Use reseed() or `python -m db.seed --reseed` to replace it on purpose."
+            "an empty database. Use reseed() or `python -m demo.seed --reseed` to replace it on purpose."
         )
     summary = _insert(session, now)
     audit.record(
@@ -750,7 +749,7 @@ def _alert(
     alert = Alert(
         patient_id=patient.id,
         assessment_id=assessment_id,
-        rule=AlertRule(finding.rule.value),
+        rule=finding.rule,
         item=finding.item,
         message=finding.message,
         status=AlertStatus.OPEN,
@@ -767,7 +766,7 @@ def _alert(
     if age <= dt.timedelta(days=5) and rng.random() < 0.5:
         alert.status = AlertStatus.ACKNOWLEDGED
         return alert
-    if finding.rule is Rule.MISSED_CHECKIN:
+    if finding.rule is AlertRule.MISSED_CHECKIN:
         group = "missed"
     elif finding.item is None:
         group = "total"
@@ -947,13 +946,13 @@ def _attendance(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m db.seed", description="Load synthetic demo data.")
+    parser = argparse.ArgumentParser(prog="python -m demo.seed", description="Load synthetic demo data.")
     parser.add_argument(
         "--reseed", action="store_true", help="delete all data except the audit trail, then seed again"
     )
     args = parser.parse_args(argv)
 
-    # Same rule as access.settings: only exactly "1" turns demo mode on. Checked here too, so a stray
+    # Same rule as settings: only exactly "1" turns demo mode on. Checked here too, so a stray
     # command against a production database cannot fill it with demo accounts whose passwords are public.
     if os.environ.get("VESPER_DEMO", "") != "1":
         print("demo mode is off (VESPER_DEMO != 1): nothing seeded")

@@ -1,40 +1,24 @@
-"""Portal roles and the pages each role may open.
+"""Permission predicates: which pages a role may open, and who may see which patient.
 
-Pure data: no database, no Streamlit. Least privilege: a role sees only what is listed for it here.
+Least privilege: a role sees only what is listed for it here. Services re-check these before they read or
+change anything; pages check them first (portal.gate.require_page).
 """
 
 from __future__ import annotations
 
 import enum
 
+from sqlalchemy import Select, false, select
+from sqlalchemy.orm import Session
 
-class Role(enum.StrEnum):
-    PHYSICIAN = "physician"
-    NURSE = "nurse"
-    SOCIAL_WORKER = "social_worker"
-    CHAPLAIN = "chaplain"
-    PHARMACIST = "pharmacist"
-    ADMIN = "admin"
-    FAMILY = "family"
-
-    @property
-    def label(self) -> str:
-        return ROLE_LABELS[self]
+from auth.identity import Identity
+from clinical.roles import CLINICAL_ROLES, Role
+from db import queries
+from db.models import Patient
 
 
-ROLE_LABELS: dict[Role, str] = {
-    Role.PHYSICIAN: "Physician",
-    Role.NURSE: "Nurse",
-    Role.SOCIAL_WORKER: "Social worker",
-    Role.CHAPLAIN: "Chaplain",
-    Role.PHARMACIST: "Pharmacist",
-    Role.ADMIN: "Administrator",
-    Role.FAMILY: "Family member",
-}
-
-CLINICAL_ROLES: frozenset[Role] = frozenset(
-    {Role.PHYSICIAN, Role.NURSE, Role.SOCIAL_WORKER, Role.CHAPLAIN, Role.PHARMACIST}
-)
+class AccessDenied(Exception):
+    """The person may not see this. The message is safe to show: it names nothing they may not see."""
 
 
 class PageId(enum.StrEnum):
@@ -80,11 +64,17 @@ def may_open(role: Role | None, page: PageId) -> bool:
     return role is not None and page in pages_for(role)
 
 
-def parse_role(value: object) -> Role | None:
-    """A Role from a claim or form value, or None when it is not one of ours (case-insensitive)."""
-    if not isinstance(value, str):
-        return None
-    try:
-        return Role(value.strip().lower().replace(" ", "_").replace("-", "_"))
-    except ValueError:
-        return None
+def visible_patient_ids(identity: Identity) -> Select[tuple[int]]:
+    if identity.role in CLINICAL_ROLES:
+        return queries.care_team_patient_ids(identity.user_id)
+    return select(Patient.id).where(false())
+
+
+def may_view_patient(session: Session, identity: Identity, patient_id: int) -> bool:
+    return may_view_as_team_member(identity, queries.is_on_care_team(session, identity.user_id, patient_id))
+
+
+def may_view_as_team_member(identity: Identity, on_care_team: bool) -> bool:
+    """may_view_patient's rule, for a caller that has already asked whether this person is on the patient's
+    care team (services.symptom_views asks it in the same query as the chart's data stamp)."""
+    return identity.role in CLINICAL_ROLES and on_care_team

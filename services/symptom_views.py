@@ -16,10 +16,10 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
-from access import audit
-from access.accounts import Identity
-from access.records import AccessDenied, may_view_as_team_member
-from access.roles import CLINICAL_ROLES
+from auth import audit
+from auth.identity import Identity
+from auth.permissions import AccessDenied, may_view_as_team_member
+from clinical.roles import CLINICAL_ROLES
 from db import symptom_queries
 from db.engine import after_commit, database_key
 from db.models import ESAS_ITEM_COLUMNS, CareEventKind, Patient

@@ -1,19 +1,20 @@
-"""What the goals-of-care services share: who may act on a patient's record and plan, one writer at a
-time, the record document and whether it is final, and the plain refusals they raise.
+"""What the goals-of-care services share: who may act on a patient's record and plan, one writer at a time,
+the record document and whether it is final, and the plain refusals they raise.
 
-The record (access.goals_of_care), its conference plan (access.care_plan), addenda and amendments
-(access.amendments) and the sign-off (access.signoff) all build on this module. It is a module of its
-own because the record's save needs the plan (a save voids the signatures whose content, record plus
-plan, has changed): with these guards in the record, the record and the plan would import each other.
+The record (services.goals_of_care.record), its conference plan (services.goals_of_care.plan), addenda and
+amendments (services.goals_of_care.amendments) and the sign-off (services.goals_of_care.signoff) all build
+on this module. It is a module of its own because the record's save needs the plan (a save voids the
+signatures whose content, record plus plan, has changed): with these guards in the record, the record and
+the plan would import each other.
 
 Rules:
-- Clinicians on the patient's care team read and change the record and the plan. A family member linked
-  to the patient (FamilyContact.user_id) may only ask for a correction or acknowledge the plan.
-- Once the team has signed off, the record and that conference's plan are final: changes raise
-  RecordFinal, and only addenda may follow.
+- Clinicians on the patient's care team read and change the record and the plan. A family member linked to
+  the patient (FamilyContact.user_id) may only ask for a correction or acknowledge the plan.
+- Once the team has signed off, the record and that conference's plan are final: changes raise RecordFinal,
+  and only addenda may follow.
 
-Writers serialise on the audit chain's lock, taken before reading what they are about to change: every
-write is audited anyway, so this costs no extra waiting and cannot deadlock against the audit record.
+Writers serialise on the audit chain's lock, taken before reading what they are about to change: every write
+is audited anyway, so this costs no extra waiting and cannot deadlock against the audit record.
 """
 
 from __future__ import annotations
@@ -24,10 +25,10 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from access import audit
-from access.accounts import Identity
-from access.records import AccessDenied
-from access.roles import CLINICAL_ROLES, Role
+from auth import audit
+from auth.identity import Identity
+from auth.permissions import AccessDenied
+from clinical.roles import CLINICAL_ROLES, Role
 from db import queries
 from db.models import (
     AmendmentRequest,

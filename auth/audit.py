@@ -3,7 +3,7 @@
 Each row stores SHA-256(previous row's hash + canonical JSON of this event). Changing, inserting or
 removing any row behind the portal's back breaks the chain at that row, and `verify` names it.
 
-    python -m access.audit verify      # exit 0 and "intact", or exit 1 and the first broken link
+    python -m auth.audit verify      # exit 0 and "intact", or exit 1 and the first broken link
 """
 
 from __future__ import annotations
@@ -37,8 +37,8 @@ from sqlalchemy.sql.dml import ReturningInsert
 from db.engine import SQLITE_SHA256_FUNCTION, after_commit, database_key, execute_core
 from db.models import AuditEvent
 
-if TYPE_CHECKING:  # access.accounts imports this module
-    from access.accounts import Identity
+if TYPE_CHECKING:  # auth.accounts imports this module
+    from auth.identity import Identity
 
 GENESIS_HASH = "0" * 64
 
@@ -294,7 +294,7 @@ def record(
     written), with its id and hashes as the database computed them.
     """
     if action not in ACTIONS:
-        raise UnknownAuditAction(f"audit action {action!r} is not registered in access.audit.ACTIONS")
+        raise UnknownAuditAction(f"audit action {action!r} is not registered in auth.audit.ACTIONS")
     values: dict[str, Any] = {
         "occurred_at": (now or dt.datetime.now(dt.UTC)).replace(microsecond=0),
         "actor_user_id": actor_user_id,
@@ -465,7 +465,7 @@ def report(session: Session, **filters: Any) -> list[AuditEvent]:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv != ["verify"]:
-        print("usage: python -m access.audit verify", file=sys.stderr)
+        print("usage: python -m auth.audit verify", file=sys.stderr)
         return 2
     from db.engine import transaction
 

@@ -8,10 +8,10 @@ import re
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from access import audit
-from access.accounts import Identity
-from access.passwords import MIN_PASSWORD_LENGTH, hash_password
-from access.roles import Role
+from auth import audit
+from auth.identity import Identity
+from auth.passwords import MIN_PASSWORD_LENGTH, hash_password
+from clinical.roles import Role
 from db.models import User
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,59}$")

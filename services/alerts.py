@@ -19,15 +19,16 @@ from dataclasses import dataclass
 from sqlalchemy import func, literal, select, text, update
 from sqlalchemy.orm import Session
 
-from access import audit, settings
-from access.accounts import Identity
-from access.checkins import raise_alert
-from access.records import AccessDenied
-from access.roles import CLINICAL_ROLES
-from clinical.alerts import AlertThresholds, missed_checkin
+import settings
+from auth import audit
+from auth.identity import Identity
+from auth.permissions import AccessDenied
+from clinical.alerts import AlertRule, AlertThresholds, missed_checkin
+from clinical.roles import CLINICAL_ROLES
 from db import queries
 from db.engine import after_commit, database_key
-from db.models import Alert, AlertRule, AlertStatus, Patient, SymptomAssessment, User
+from db.models import Alert, AlertStatus, Patient, SymptomAssessment, User
+from services.checkins import raise_alert
 
 ACTION_NOTE_MAX_CHARS = 2000
 RECENTLY_ACTIONED_SHOWN = 5

@@ -15,13 +15,13 @@ import os
 import streamlit as st
 from aiortc import RTCIceServer
 
-from access import meetings
-from access import settings as settings_module
-from components import clock
-from components.webrtc_hooks import install_webrtc_hooks
+import settings as settings_module
 from db.engine import transaction
 from media.backend import ParticipantView
 from media.hub import MediaHub
+from media.patches.webrtc_frontend import install_webrtc_hooks
+from portal import clock
+from services import meetings
 
 logger = logging.getLogger(__name__)
 

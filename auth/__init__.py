@@ -1,0 +1,6 @@
+"""Who may do what: the signed-in identity, permission predicates (pages by role, patients by care team),
+passwords, sign-in and lock-out, OIDC claim mapping, session time-outs, account administration, and the
+audit trail (auth/audit.py: append-only, hash-chained, with its verify command).
+
+Below services/: workflows ask here before they act. Free of Streamlit, so policy is testable as plain Python.
+"""

@@ -1,0 +1,1 @@
+"""Every hook into another package's internals (aiortc, aioice, streamlit-webrtc, Streamlit)."""
