@@ -143,6 +143,8 @@ _DOTTED_ROOTS = (
     "settings",
 )
 _FILE_SUFFIXES = (".py", ".md", ".png", ".sh", ".toml", ".html", ".txt", ".ini", ".example", ".mako")
+# Packages the reshape removed: a document still naming them sends the reader to code that is gone.
+_RETIRED = {"access": "the reshape split it into auth/ and services/"}
 # Paths the documents name on purpose that are not in the repository: the operator or a run creates them.
 _NOT_IN_REPOSITORY = {".streamlit/secrets.toml"}
 
@@ -150,7 +152,7 @@ _FENCE = re.compile(r"^```.*?^```", re.MULTILINE | re.DOTALL)
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")
 _LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
 _PYTHON_M = re.compile(r"python -m ([A-Za-z_][\w.]*)")
-_DOTTED = re.compile(rf"^(?:{'|'.join(_DOTTED_ROOTS)})(?:\.[A-Za-z_]\w*)+$")
+_DOTTED = re.compile(rf"^(?:{'|'.join((*_DOTTED_ROOTS, *_RETIRED))})(?:\.[A-Za-z_]\w*)+$")
 # "portal/gate.py: require_page" names a file and something in it.
 _PATH_WITH_NAME = re.compile(r"^([\w./-]+?)(?::\s*([A-Za-z_]\w*))?$")
 
@@ -193,7 +195,9 @@ def _looks_like_a_repo_path(span: str) -> str | None:
     if "://" in span or path.startswith(("/", "~", ".venv")) or not path:
         return None
     if "/" in path:
-        return path if path.split("/")[0] in TOP_LEVEL else None
+        return path if path.split("/")[0] in TOP_LEVEL | set(_RETIRED) else None
+    if path in _RETIRED:
+        return path
     if path in TOP_LEVEL:  # app.py, settings.py, Makefile, docs, ...
         return path
     if path.endswith(_FILE_SUFFIXES) and not path.startswith("."):
@@ -215,7 +219,11 @@ def _references(kind: str) -> list[tuple[str, str]]:
         elif kind == "dotted":
             spans = [s.removesuffix("()") for s in _code_spans(text)]
             found += [(_where(md), s) for s in spans if _DOTTED.match(s) and not s.endswith(_FILE_SUFFIXES)]
-            found += [(_where(md), m) for m in _PYTHON_M.findall(text) if m.split(".")[0] in _DOTTED_ROOTS]
+            found += [
+                (_where(md), m)
+                for m in _PYTHON_M.findall(text)
+                if m.split(".")[0] in (*_DOTTED_ROOTS, *_RETIRED)
+            ]
         elif kind == "link":
             found += [(_where(md), target) for target in _LINK.findall(_FENCE.sub("", text))]
     return sorted(set(found))
@@ -238,6 +246,8 @@ def _resolve(dotted: str) -> object:
 
 
 def _repo_has(path: str) -> bool:
+    if path.split("/")[0] in _RETIRED:
+        return False
     if path in _NOT_IN_REPOSITORY:
         return True
     if "/" in path or path in TOP_LEVEL:
@@ -253,11 +263,16 @@ def test_the_reference_scans_find_something():
     assert _looks_like_a_repo_path("portal/gate.py: require_page") == "portal/gate.py"
     assert _looks_like_a_repo_path("https://example.org/x.py") is None
     assert _looks_like_a_repo_path("var/vesper.db") is None  # created by `make run`, not in git
+    assert _looks_like_a_repo_path("access/goals_of_care.py") == "access/goals_of_care.py"  # gone: flagged
 
 
 @pytest.mark.parametrize(("document", "path"), _references("path"))
 def test_every_path_a_document_names_exists(document, path):
     named = _looks_like_a_repo_path(path)
+    retired = _RETIRED.get(path.split("/")[0], "")
+    assert not retired, (
+        f"{document} names `{path}` under a package that is gone ({retired}): write the new path"
+    )
     assert named is not None and _repo_has(named), (
         f"{document} names `{path}`, which is not in the repository: a reader looking for it finds nothing "
         "(did it move in the reshape?)"
@@ -266,6 +281,10 @@ def test_every_path_a_document_names_exists(document, path):
 
 @pytest.mark.parametrize(("document", "dotted"), _references("dotted"))
 def test_every_python_name_a_document_names_resolves(document, dotted):
+    retired = _RETIRED.get(dotted.split(".")[0], "")
+    assert not retired, (
+        f"{document} names `{dotted}` in a package that is gone ({retired}): write the new name"
+    )
     try:
         _resolve(dotted)
     except (ImportError, AttributeError) as exc:
@@ -283,7 +302,8 @@ def test_every_relative_link_points_at_a_file(document, target):
     source = ROOT / document
     linked = (source.parent / path).resolve() if path else source
     assert linked.exists(), (
-        f"{document} links to {target}, which does not exist: a reader following it finds nothing"
+        f"{document} links to {target} ({_shown(linked)} from there), which does not exist: "
+        "a reader following it finds nothing"
     )
     if anchor and linked.suffix == ".md":
         anchors = {_slug(h) for h in re.findall(r"^#+\s+(.+?)\s*$", _FENCE.sub("", linked.read_text()), re.M)}
@@ -291,6 +311,13 @@ def test_every_relative_link_points_at_a_file(document, target):
             f"{document} links to {target}, but {linked.relative_to(ROOT)} has no heading #{anchor}: "
             "a reader following it lands at the top of the page, not at the section"
         )
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
 
 
 def _slug(heading: str) -> str:
