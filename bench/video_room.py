@@ -157,9 +157,11 @@ def _serve(kind: str, conn, beat_conn) -> None:
     _pin(SERVER_CORE)
     try:
         if kind == "hub":
+            from media import patches
             from media.hub import MediaHub
 
             server = MediaHub(cap=8, drop_after=10.0, ice_servers=[])
+            patches.install_all(lambda: server)  # as the app does (portal/room_hub.py): forward, no decode
         else:
             server = ReencodeRoom()
     except Exception:

@@ -8,19 +8,18 @@
   and, small under the tiles, in the room (a self-view). It sends nothing to the server (the SENDONLY
   publisher draws no local video, and the hub never sends anyone their own stream).
 
-Under AppTest (no Streamlit Runtime, so no webrtc component can run) each tile and the preview is a line of
-text instead.
+The two streamlit-webrtc parts (publisher and tile video) go through a PageMedia, made by page_media(): the
+WebRTC one here. No webrtc component can run without a Streamlit server, so the AppTests replace page_media
+with a fake that writes a line of text instead (tests/app/fake_media.py); nothing here asks where it runs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import streamlit as st
-import streamlit.runtime
-from streamlit.runtime import Runtime
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 import settings as settings_module
@@ -41,12 +40,6 @@ LOBBY_PREVIEW_WIDTH = 480
 SELF_VIEW_WIDTH = 240
 
 
-def media_available() -> bool:
-    """False under AppTest (whose Runtime is a MagicMock) and other runs with no real Streamlit server:
-    tiles become text."""
-    return streamlit.runtime.exists() and type(Runtime.instance()) is Runtime
-
-
 def rtc_configuration() -> dict[str, Any]:
     # An explicit list, even when empty: streamlit-webrtc and aiortc fill in Google's STUN server only
     # when iceServers is missing (None), never for [].
@@ -61,82 +54,95 @@ def _session_cached(key: str, make: Callable[[], Any], alive: Callable[[Any], bo
     return value
 
 
-def publisher(backend: MediaHub, room_id: str, participant_id: str) -> None:
-    """This browser's camera and microphone, sent to the hub (draws no video of its own)."""
-    video = _session_cached(
-        f"vesper.room.sink.video.{participant_id}",
-        lambda: HubSink(backend, room_id, participant_id, "video", connection_of),
-    )
-    audio = _session_cached(
-        f"vesper.room.sink.audio.{participant_id}",
-        lambda: HubSink(backend, room_id, participant_id, "audio", connection_of),
-    )
-    webrtc_streamer(
-        key=f"pub-{participant_id}",
-        mode=WebRtcMode.SENDONLY,
-        rtc_configuration=rtc_configuration(),
-        media_stream_constraints=MEDIA_STREAM_CONSTRAINTS,
-        sink_video_track=video,
-        sink_audio_track=audio,
-        desired_playing_state=True,
-        media_toggle_controls=False,  # the room's own buttons are the one truth for mic and camera
-    )
-
-
-def preview_placeholder(caption: str) -> str:
-    """What stands for the preview under AppTest."""
-    return f"Camera preview: {caption}"
-
-
 def camera_preview(*, width: int, caption: str) -> None:
     """This browser's own camera, played locally in an iframe and sent nowhere, with `caption` under it
-    (who sees it); text under AppTest.
+    (who sees it).
 
     Streamlit gives the iframe the camera in its feature policy (allow="camera; ..."), and it shares the
     app's origin, so getUserMedia works there as on the page itself.
     """
-    if not media_available():
-        st.text(preview_placeholder(caption))
-        return
     # The picture's own height (16:9, as the page draws it): a measured height left a gap under it.
     st.iframe(PREVIEW_PAGE, width=width, height=round(width * 9 / 16), alt=PREVIEW_ALT)
     st.caption(caption)
 
 
-def _forwarding_track(backend: MediaHub, room_id: str, viewer_id: str, source_id: str, kind: str) -> Any:
-    # One forwarding track per viewer, source and kind for as long as it lives; streamlit-webrtc stops it
-    # when the tile's connection ends, and the next connection gets a fresh one.
-    return _session_cached(
-        f"vesper.room.track.{kind}.{viewer_id}.{source_id}",
-        lambda: backend.subscriber_track(room_id, viewer_id, source_id, kind),
-        alive=lambda track: track.readyState != "ended",
-    )
+class PageMedia(Protocol):
+    """The media between this browser and the hub: this person's camera and microphone going in, one other
+    participant's coming out."""
+
+    def publish(self, room_id: str, participant_id: str) -> None:
+        """This browser's camera and microphone, sent to the hub (draws no video of its own)."""
+
+    def receive(self, room_id: str, viewer_id: str, source: ParticipantView) -> None:
+        """`source`'s live video and sound, for `viewer_id`; ControlRefused when `source` has gone."""
 
 
-def tile(backend: MediaHub, room_id: str, viewer_id: str, source: ParticipantView) -> None:
+class WebRtcMedia:
+    """PageMedia over streamlit-webrtc: a SENDONLY publisher into a HubSink, a RECVONLY component per tile
+    fed by the hub's forwarding tracks."""
+
+    def __init__(self, backend: MediaHub) -> None:
+        self.backend = backend
+
+    def publish(self, room_id: str, participant_id: str) -> None:
+        backend = self.backend
+        video = _session_cached(
+            f"vesper.room.sink.video.{participant_id}",
+            lambda: HubSink(backend, room_id, participant_id, "video", connection_of),
+        )
+        audio = _session_cached(
+            f"vesper.room.sink.audio.{participant_id}",
+            lambda: HubSink(backend, room_id, participant_id, "audio", connection_of),
+        )
+        webrtc_streamer(
+            key=f"pub-{participant_id}",
+            mode=WebRtcMode.SENDONLY,
+            rtc_configuration=rtc_configuration(),
+            media_stream_constraints=MEDIA_STREAM_CONSTRAINTS,
+            sink_video_track=video,
+            sink_audio_track=audio,
+            desired_playing_state=True,
+            media_toggle_controls=False,  # the room's own buttons are the one truth for mic and camera
+        )
+
+    def receive(self, room_id: str, viewer_id: str, source: ParticipantView) -> None:
+        video = self._forwarding_track(room_id, viewer_id, source.participant_id, "video")
+        audio = self._forwarding_track(room_id, viewer_id, source.participant_id, "audio")
+        webrtc_streamer(
+            key=f"tile-{source.participant_id}",
+            mode=WebRtcMode.RECVONLY,
+            rtc_configuration=rtc_configuration(),
+            source_video_track=video,
+            source_audio_track=audio,
+            desired_playing_state=True,
+            media_toggle_controls=False,
+        )
+
+    def _forwarding_track(self, room_id: str, viewer_id: str, source_id: str, kind: str) -> Any:
+        # One forwarding track per viewer, source and kind for as long as it lives; streamlit-webrtc stops it
+        # when the tile's connection ends, and the next connection gets a fresh one.
+        return _session_cached(
+            f"vesper.room.track.{kind}.{viewer_id}.{source_id}",
+            lambda: self.backend.subscriber_track(room_id, viewer_id, source_id, kind),
+            alive=lambda track: track.readyState != "ended",
+        )
+
+
+def page_media(backend: MediaHub) -> PageMedia:
+    """How this page carries media to and from `backend`: streamlit-webrtc (the AppTests replace this)."""
+    return WebRtcMedia(backend)
+
+
+def tile(media: PageMedia, room_id: str, viewer_id: str, source: ParticipantView) -> None:
     """One other participant: name and role above their live video."""
     st.markdown(f"**{source.display_name}** · {room_roster.role_label(source.role)}")
-    if not media_available():
-        st.text(f"Video: {source.display_name}")
-        return
     try:
-        video = _forwarding_track(backend, room_id, viewer_id, source.participant_id, "video")
-        audio = _forwarding_track(backend, room_id, viewer_id, source.participant_id, "audio")
+        media.receive(room_id, viewer_id, source)
     except ControlRefused as refused:  # they left between the snapshot and now
         st.caption(str(refused))
-        return
-    webrtc_streamer(
-        key=f"tile-{source.participant_id}",
-        mode=WebRtcMode.RECVONLY,
-        rtc_configuration=rtc_configuration(),
-        source_video_track=video,
-        source_audio_track=audio,
-        desired_playing_state=True,
-        media_toggle_controls=False,
-    )
 
 
-def tiles(backend: MediaHub, room_id: str, viewer_id: str, others: list[ParticipantView]) -> None:
+def tiles(media: PageMedia, room_id: str, viewer_id: str, others: list[ParticipantView]) -> None:
     """A tile per other participant, TILE_COLUMNS to a row."""
     if not others:
         st.caption("Nobody else is in the room yet.")
@@ -146,7 +152,7 @@ def tiles(backend: MediaHub, room_id: str, viewer_id: str, others: list[Particip
             st.columns(TILE_COLUMNS), others[start : start + TILE_COLUMNS], strict=False
         ):
             with column, st.container(border=True):
-                tile(backend, room_id, viewer_id, source)
+                tile(media, room_id, viewer_id, source)
 
 
 __all__ = [
@@ -154,10 +160,11 @@ __all__ = [
     "LOBBY_PREVIEW_WIDTH",
     "SELF_VIEW_CAPTION",
     "SELF_VIEW_WIDTH",
+    "PREVIEW_ALT",
+    "PageMedia",
+    "WebRtcMedia",
     "camera_preview",
-    "media_available",
-    "preview_placeholder",
-    "publisher",
+    "page_media",
     "rtc_configuration",
     "tile",
     "tiles",

@@ -4,12 +4,11 @@ This module composes the screen and carries out what people click; the pieces li
 
 - portal/room_hub.py: the one MediaHub of this server process (media/hub.py, a selective forwarding
   unit), and the record it writes when the hub drops someone whose page stopped polling;
-- media/patches/webrtc_frontend.py: the hooks that point streamlit-webrtc at that hub;
-- components/media_tiles.py: the publisher, the video tiles and the camera preview;
+- media/patches/: the hooks that point streamlit-webrtc at that hub, installed where the hub is made;
+- components/media_tiles.py: the publisher, the video tiles and the camera preview, their media carried by
+  media_tiles.page_media(hub) (streamlit-webrtc; a fake that writes text in the AppTests, where no webrtc
+  component can run);
 - components/room_roster.py: the participant list, the controls and the lobby message.
-
-Under AppTest (no Streamlit Runtime, so no webrtc component can run) each tile and the preview is a line of
-text instead, and everything else (lobby, roster, controls, records) works the same.
 """
 
 from __future__ import annotations
@@ -48,6 +47,8 @@ POLL_SECONDS = 2.0
 ENDED_MESSAGE = "The care team ended this meeting."
 DECLINED_MESSAGE = "Sorry, you were not admitted to this meeting."
 DROPPED_MESSAGE = "You lost your connection to the meeting. Press Join to come back in."
+CONNECTED_MESSAGE = "Your camera and microphone are connected to the meeting."
+READY_MESSAGE = "Your camera and microphone are ready: the others see and hear you once you are in."
 
 
 @st.cache_resource(show_spinner=False)
@@ -188,6 +189,7 @@ def show(identity: Identity, seat: Seat, *, key: str = "room") -> None:
     if me is None:
         _leave_seat("warning", DROPPED_MESSAGE)
         st.rerun()
+    media = media_tiles.page_media(backend)
     st.subheader(seat.title)
     st.session_state[f"{key}.drawn"] = (state, _in_room_ids(snapshot))
     media_column, people_column = st.columns([3, 2], gap="large")
@@ -207,11 +209,10 @@ def show(identity: Identity, seat: Seat, *, key: str = "room") -> None:
             # In a container of its own, so the self-view below keeps its place (and its camera) as tiles
             # come and go.
             with st.container(key=f"{key}.tiles"):
-                media_tiles.tiles(backend, seat.room_id, seat.participant_id, others)
+                media_tiles.tiles(media, seat.room_id, seat.participant_id, others)
         _own_media(state, me)
-        if media_tiles.media_available():
-            with publisher_slot:
-                media_tiles.publisher(backend, seat.room_id, seat.participant_id)
+        with publisher_slot:
+            media.publish(seat.room_id, seat.participant_id)
 
 
 def _own_media(state: ParticipantState, me: ParticipantView) -> None:
@@ -230,13 +231,12 @@ def _own_media(state: ParticipantState, me: ParticipantView) -> None:
         media_tiles.camera_preview(
             width=media_tiles.LOBBY_PREVIEW_WIDTH, caption=media_tiles.LOBBY_PREVIEW_CAPTION
         )
-    if media_tiles.media_available():
-        # Also in the lobby: the camera already flows to the hub (which forwards it to nobody) when a
-        # clinician admits this person, so their tile starts at once.
-        if state is ParticipantState.IN_ROOM:
-            st.caption("Your camera and microphone are connected to the meeting.")
-        else:
-            st.caption("Your camera and microphone are ready: the others see and hear you once you are in.")
+    # Also in the lobby: the camera already flows to the hub (which forwards it to nobody) when a clinician
+    # admits this person, so their tile starts at once.
+    if state is ParticipantState.IN_ROOM:
+        st.caption(CONNECTED_MESSAGE)
+    else:
+        st.caption(READY_MESSAGE)
 
 
 @st.fragment(run_every=POLL_SECONDS)

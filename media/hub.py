@@ -13,6 +13,11 @@ Two ways to connect a participant:
     participant's incoming track, `subscriber_track` hands out the ForwardTrack a viewer's tile should send,
     and `adopt_connection` lets the hub close that PC when the participant goes.
 
+Hooks: the hub relies on the hooks in media/patches/ (receivers that forward without decoding, RFC 7675
+consent expiry) but does not install them: whoever starts the media does, once, with
+media.patches.install_all() (the app in portal/room_hub.py; the media tests and the bench likewise). Without
+them the hub still works, but decodes what it receives and every subscriber's sender encodes it again.
+
 Observers: `on_dropped(callback)` registers a callback(room_id, ParticipantView) for everyone the heartbeat
 sweeper drops. It is called once per drop, after the drop is applied to the media, on the hub's own observer
 thread (never on the media loop), so it may block, e.g. to write to the database.
@@ -40,7 +45,7 @@ from aiortc.mediastreams import MediaStreamTrack
 from aiortc.rtcrtpparameters import RTCRtpCodecCapability
 from aiortc.sdp import SessionDescription
 
-from media import consent, passthrough
+from media import passthrough
 from media.backend import (
     ControlRefused,
     JoinResult,
@@ -122,8 +127,6 @@ class MediaHub:
         pli_interval: float = 0.5,
         media_loop: MediaLoop | None = None,
     ) -> None:
-        passthrough.install()
-        consent.install()  # RFC 7675 consent expiry for every peer connection (media/consent.py)
         self._lock = threading.Lock()
         self._roster = Roster(cap=cap, drop_after=drop_after)
         # Never a public STUN server by default: a hospital deployment configures its own, or none.

@@ -1,31 +1,24 @@
-"""The one small hook into aiortc that lets the hub forward encoded media without decoding it.
+"""Forwarding without decoding: what a receiver on the hub's loop yields, and how a keyframe request finds
+the hub.
 
-aiortc's RTCRtpReceiver reassembles each encoded frame and hands it to a decoder thread; the issue text says
-"RTCRtpReceiver gets its decoder from aiortc.rtcrtpreceiver.get_decoder". Replacing get_decoder would change
-every receiver in the process, including the client peers in tests and any page that really wants pictures.
-So instead we replace `aiortc.rtcrtpreceiver.decoder_worker`, the module global that RTCRtpReceiver.receive()
-passes as the decoder thread's target. It is the equivalent one-function hook, and it can tell receivers
-apart: its first argument is the event loop of the receiver's peer connection. Receivers on a loop registered
-here (the hub's MediaLoop) get a passthrough worker that turns each encoded frame into an av.Packet (pts,
-time_base and a keyframe tag) with no decode; every other receiver gets aiortc's own decoder_worker.
+aiortc's RTCRtpReceiver reassembles each encoded frame and hands it to a decoder thread. On a forwarding loop
+(the hub's MediaLoop, registered here) that thread is passthrough_worker instead: it turns each encoded frame
+into an av.Packet (pts, time_base and a keyframe tag) with no decode; every other receiver keeps aiortc's own
+decoder. RTCRtpSender already sends av.Packet objects as they are (Encoder.pack), so a packet received on the
+hub can be handed to any number of senders with no encode. A subscriber's PLI/FIR reaches the hub through
+find_keyframe_handler.
 
-RTCRtpSender already sends av.Packet objects as they are (Encoder.pack), so a packet received on the hub can
-be handed to any number of senders with no encode.
+The hooks that make aiortc call into this module live in media/patches/aiortc_forwarding.py and are
+installed at start-up (media.patches.install_all); this module touches no aiortc internals itself.
 
-The second hook wraps RTCRtpSender._send_keyframe (called on a subscriber's PLI/FIR): when the sender's track
-is a hub forwarding track, the request is passed on to the hub, which asks the source (rate-limited).
-
-Both hooks are tied to aiortc 1.16.0; install() refuses any other version, and checks the signatures.
-
-Module state: `_REGISTRY` is the one module-level mutable object in media/. It is process-wide because the
-hooked aiortc functions are process-wide; it holds the set of forwarding loops and the saved originals.
+Module state: `_LOOPS` is process-wide because the hooked aiortc functions are process-wide: the set of
+forwarding loops, behind a lock.
 """
 
 from __future__ import annotations
 
 import asyncio
 import fractions
-import logging
 import queue
 import threading
 import weakref
@@ -33,32 +26,19 @@ from collections.abc import Callable
 from typing import Any
 
 import av
-from aiortc import rtcrtpreceiver, rtcrtpsender
 from aiortc.mediastreams import MediaStreamTrack
-
-from media import pins
-
-logger = logging.getLogger(__name__)
-
-PINNED_AIORTC = "1.16.0"
 
 # Attribute a MediaStreamTrack sets to a zero-argument callable to be told of a subscriber's PLI/FIR.
 KEYFRAME_REQUEST_ATTR = "on_subscriber_keyframe_request"
 
-_EXPECTED_DECODER_WORKER = ["loop", "input_q", "output_q", "decode_error"]
-_EXPECTED_SEND_KEYFRAME = ["self"]
-_EXPECTED_SEND_RTCP_PLI = ["self", "media_ssrc"]
 
-
-class _Registry:
+class _Loops:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.loops: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
-        self.original_decoder_worker: Callable[..., None] | None = None
-        self.original_send_keyframe: Callable[..., None] | None = None
 
 
-_REGISTRY = _Registry()
+_LOOPS = _Loops()
 
 
 def is_keyframe(codec_name: str, data: bytes) -> bool:
@@ -115,20 +95,6 @@ def _put(loop: asyncio.AbstractEventLoop, output_q: asyncio.Queue, item: Any) ->
     return True
 
 
-def _decoder_worker_dispatch(
-    loop: asyncio.AbstractEventLoop,
-    input_q: queue.Queue,
-    output_q: asyncio.Queue,
-    decode_error: threading.Event,
-) -> None:
-    if is_forwarding_loop(loop):
-        passthrough_worker(loop, input_q, output_q)
-        return
-    original = _REGISTRY.original_decoder_worker
-    assert original is not None
-    original(loop, input_q, output_q, decode_error)
-
-
 def find_keyframe_handler(track: MediaStreamTrack | None) -> Callable[[], None] | None:
     """The hub callback behind a sender's track, looking through MediaRelay proxies (streamlit-webrtc)."""
     for _ in range(4):
@@ -141,85 +107,18 @@ def find_keyframe_handler(track: MediaStreamTrack | None) -> Callable[[], None] 
     return None
 
 
-def _send_keyframe_hook(self: rtcrtpsender.RTCRtpSender) -> None:
-    original = _REGISTRY.original_send_keyframe
-    assert original is not None
-    original(self)
-    handler = find_keyframe_handler(self.track)
-    if handler is not None:
-        try:
-            handler()
-        except Exception:  # a hub bug must not break aiortc's RTCP handling
-            logger.exception("keyframe request handler failed")
-
-
-def check_versions() -> None:
-    """Refuse to hook an aiortc whose internals we have not checked."""
-    pins.require_pinned(
-        "aiortc",
-        PINNED_AIORTC,
-        "media.passthrough",
-        "Re-check rtcrtpreceiver.decoder_worker and RTCRtpSender._send_keyframe, then update PINNED_AIORTC.",
-    )
-    worker = _REGISTRY.original_decoder_worker or rtcrtpreceiver.decoder_worker
-    checks = [
-        ("aiortc.rtcrtpreceiver.decoder_worker", worker, _EXPECTED_DECODER_WORKER),
-        (
-            "RTCRtpSender._send_keyframe",
-            _REGISTRY.original_send_keyframe or rtcrtpsender.RTCRtpSender._send_keyframe,
-            _EXPECTED_SEND_KEYFRAME,
-        ),
-        (
-            "RTCRtpReceiver._send_rtcp_pli",
-            rtcrtpreceiver.RTCRtpReceiver._send_rtcp_pli,
-            _EXPECTED_SEND_RTCP_PLI,
-        ),
-    ]
-    for name, fn, expected in checks:
-        if pins.params(fn) != expected:
-            raise RuntimeError(
-                f"{name} has parameters {pins.params(fn)}, expected {expected}; aiortc changed"
-            )
-
-
-def installed() -> bool:
-    return rtcrtpreceiver.decoder_worker is _decoder_worker_dispatch
-
-
-def install() -> None:
-    """Install both hooks (idempotent, thread-safe)."""
-    with _REGISTRY.lock:
-        if installed():
-            return
-        check_versions()
-        _REGISTRY.original_decoder_worker = rtcrtpreceiver.decoder_worker
-        _REGISTRY.original_send_keyframe = rtcrtpsender.RTCRtpSender._send_keyframe
-        rtcrtpreceiver.decoder_worker = _decoder_worker_dispatch
-        rtcrtpsender.RTCRtpSender._send_keyframe = _send_keyframe_hook  # type: ignore[method-assign]
-
-
-def uninstall() -> None:
-    """Put aiortc back as it was (tests)."""
-    with _REGISTRY.lock:
-        if not installed():
-            return
-        rtcrtpreceiver.decoder_worker = _REGISTRY.original_decoder_worker  # type: ignore[assignment]
-        rtcrtpsender.RTCRtpSender._send_keyframe = _REGISTRY.original_send_keyframe  # type: ignore[method-assign]
-        _REGISTRY.original_decoder_worker = _REGISTRY.original_send_keyframe = None
-
-
 def register_forwarding_loop(loop: asyncio.AbstractEventLoop) -> None:
-    """Receivers created on `loop` from now on yield av.Packet instead of decoded frames."""
-    install()
-    with _REGISTRY.lock:
-        _REGISTRY.loops.add(loop)
+    """Receivers created on `loop` from now on yield av.Packet instead of decoded frames (once
+    media/patches/aiortc_forwarding.py is installed)."""
+    with _LOOPS.lock:
+        _LOOPS.loops.add(loop)
 
 
 def unregister_forwarding_loop(loop: asyncio.AbstractEventLoop) -> None:
-    with _REGISTRY.lock:
-        _REGISTRY.loops.discard(loop)
+    with _LOOPS.lock:
+        _LOOPS.loops.discard(loop)
 
 
 def is_forwarding_loop(loop: asyncio.AbstractEventLoop) -> bool:
-    with _REGISTRY.lock:
-        return loop in _REGISTRY.loops
+    with _LOOPS.lock:
+        return loop in _LOOPS.loops

@@ -17,9 +17,9 @@ from aiortc import RTCIceServer
 
 import settings as settings_module
 from db.engine import transaction
+from media import patches
 from media.backend import ParticipantView
 from media.hub import MediaHub
-from media.patches.webrtc_frontend import install_webrtc_hooks
 from portal import clock
 from services import meetings
 
@@ -79,6 +79,12 @@ def _close_hub(media_hub: MediaHub) -> None:
 @st.cache_resource(show_spinner=False, on_release=_close_hub)
 def hub() -> MediaHub:
     """The one media hub of this server process (closed when the cache is cleared and at exit)."""
+    # The one place the app installs its hooks into aiortc, aioice and streamlit-webrtc (media/patches/):
+    # here the app starts its media, before the first peer connection, and only once someone opens a room
+    # (app.py runs for every page, the sign-in screen included, which need no media). The streamlit-webrtc
+    # hook needs this very function to find the hub's loop. A cleared cache comes back here: installing
+    # again is harmless.
+    patches.install_all(hub)
     settings = settings_module.load()
     media_hub = MediaHub(
         cap=settings.room_cap,
@@ -86,7 +92,6 @@ def hub() -> MediaHub:
         ice_servers=[RTCIceServer(**server) for server in settings.ice_servers],
     )
     media_hub.on_dropped(record_dropped)
-    install_webrtc_hooks(hub)
     atexit.register(_close_hub, media_hub)
     return media_hub
 

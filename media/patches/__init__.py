@@ -1,1 +1,141 @@
-"""Every hook into another package's internals (aiortc, aioice, streamlit-webrtc, Streamlit)."""
+"""Every hook into another package's internals (aiortc, aioice, streamlit-webrtc, Streamlit), in one place.
+
+The rule: code that replaces, wraps or reads another package's private functions, module globals or built
+files lives here and nowhere else, one module per upstream package (pins.py holds the guards they share).
+Each hook
+- is listed in PATCHES below, with the exact upstream version it was checked against (pinned), what it
+  checks before it installs (guard: the version and the signatures or source it relies on; on anything else
+  it refuses to install and raises), and the upstream change that would retire it (retire_when);
+- is described in docs/hooks.md, one row per patch (tests/unit/test_docs_hooks.py keeps the two in step);
+- is installed by install_all(), which the app calls once, where it starts its media (portal/room_hub.py).
+  Installing twice is harmless: each hook checks whether it is already in place.
+
+Pure media logic the hooks call into (forwarding without decoding, keyframe detection) stays in media/;
+only the hooking lives here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from media.hub import MediaHub
+from media.patches import aioice_consent, aiortc_forwarding, webrtc_frontend
+
+
+@dataclass(frozen=True)
+class Patch:
+    """One hook into another package: what it touches, what it was checked against, and when it can go."""
+
+    name: str  # as in docs/hooks.md
+    module: str  # the module of media/patches/ that holds it
+    package: str  # the distribution it hooks into
+    target: str  # what it replaces, wraps or reads there
+    pinned: str  # the exact version of `package` it was checked against
+    guard: str  # what is checked before it installs; it refuses anything else
+    retire_when: str  # the upstream change that makes it unnecessary
+    check: Callable[[], object]  # the guard itself: raises RuntimeError unless `package` is as pinned
+    installed: Callable[[], bool]
+
+
+PATCHES: tuple[Patch, ...] = (
+    Patch(
+        name="aiortc-passthrough-receiver",
+        module=aiortc_forwarding.__name__,
+        package="aiortc",
+        target="aiortc.rtcrtpreceiver.decoder_worker (replaced by a dispatcher: receivers on the hub's loop "
+        "get media.passthrough.passthrough_worker, all others aiortc's own decoder)",
+        pinned=aiortc_forwarding.PINNED_AIORTC,
+        guard="aiortc version; decoder_worker(loop, input_q, output_q, decode_error); "
+        "RTCRtpReceiver._send_rtcp_pli(self, media_ssrc)",
+        retire_when="aiortc lets an RTCRtpReceiver hand out encoded frames without decoding them "
+        "(an encoded-frame or forwarding API)",
+        check=aiortc_forwarding.check_versions,
+        installed=aiortc_forwarding.installed,
+    ),
+    Patch(
+        name="aiortc-keyframe-request",
+        module=aiortc_forwarding.__name__,
+        package="aiortc",
+        target="aiortc.rtcrtpsender.RTCRtpSender._send_keyframe (wrapped: a subscriber's PLI/FIR also "
+        "reaches the hub's forwarding track)",
+        pinned=aiortc_forwarding.PINNED_AIORTC,
+        guard="aiortc version; RTCRtpSender._send_keyframe(self)",
+        retire_when="aiortc tells a sender's track about keyframe requests (an event or callback for "
+        "PLI/FIR on RTCRtpSender)",
+        check=aiortc_forwarding.check_versions,
+        installed=aiortc_forwarding.keyframe_hook_installed,
+    ),
+    Patch(
+        name="aioice-consent-freshness",
+        module=aioice_consent.__name__,
+        package="aioice",
+        target="aioice.ice.Connection.query_consent (replaced: consent expires 30 s after the last answered "
+        "check, RFC 7675, and late answers count)",
+        pinned=aioice_consent.PINNED_AIOICE,
+        guard="aioice version; query_consent(self) is a coroutine; build_request(self, pair, nominate); "
+        "StunProtocol.request(self, request, addr, integrity_key, retransmissions); the source of connect(), "
+        "close(), __init__ and the original query_consent; TransactionTimeout is a TransactionError",
+        retire_when="aioice expires consent as RFC 7675 says (30 s without an answered check) instead of "
+        "after six single-attempt checks with a 0.5 s timeout",
+        check=aioice_consent.check_versions,
+        installed=aioice_consent.installed,
+    ),
+    Patch(
+        name="webrtc-hub-loop",
+        module=webrtc_frontend.__name__,
+        package="streamlit-webrtc",
+        target="streamlit_webrtc.webrtc.get_global_event_loop and get_global_relay (replaced: peer "
+        "connections run on the hub's loop, with no MediaRelay); streamlit_webrtc.webrtc._live_workers "
+        "(read, to find the peer connection behind a track)",
+        pinned=webrtc_frontend.WEBRTC_FRONTEND_VERSION,
+        guard="streamlit-webrtc version; both functions exist and WebRtcWorker.__init__ calls them; "
+        "_live_workers exists",
+        retire_when="streamlit-webrtc's webrtc_streamer accepts an event loop and a relay (and exposes the "
+        "peer connection behind a sink's track)",
+        check=webrtc_frontend.check_worker_hooks,
+        installed=webrtc_frontend.webrtc_hooks_installed,
+    ),
+    Patch(
+        name="webrtc-answer-each-offer",
+        module=webrtc_frontend.__name__,
+        package="streamlit-webrtc",
+        target="streamlit_webrtc.component._handle_worker_lifecycle (wrapped, using _reset_context: every "
+        "new SDP offer gets its own answer)",
+        pinned=webrtc_frontend.WEBRTC_FRONTEND_VERSION,
+        guard="streamlit-webrtc version; _handle_worker_lifecycle and _reset_context exist",
+        retire_when="streamlit-webrtc resets a component's context when a new offer arrives, instead of "
+        "handing the browser the previous connection's answer",
+        check=webrtc_frontend.check_lifecycle,
+        installed=webrtc_frontend.lifecycle_wrapped,
+    ),
+    Patch(
+        name="webrtc-fixed-frontend",
+        module=webrtc_frontend.__name__,
+        package="streamlit-webrtc",
+        target="streamlit-webrtc's minified frontend bundle (frontend/dist/assets/index-*.js, string-patched "
+        "into a copy: ONE_CONNECTION_PER_START, RIDE_OUT_DISCONNECTED), served by replacing "
+        "streamlit_webrtc.component._component_func and registering it in Streamlit's component_registry",
+        pinned=webrtc_frontend.WEBRTC_FRONTEND_VERSION,
+        guard="streamlit-webrtc version; one index-*.js; each replaced text occurs exactly once, the two "
+        "halves of the start() fix within 4000 characters; webrtc_streamer calls _component_func",
+        retire_when="streamlit-webrtc's frontend dispatches SIGNALLING_START before it awaits the WebRTC "
+        "adapter, and stops a connection only when it is failed or closed, not disconnected",
+        check=webrtc_frontend.check_frontend,
+        installed=webrtc_frontend.fixed_frontend_served,
+    ),
+)
+
+
+def install_all(get_hub: Callable[[], MediaHub]) -> None:
+    """Install every patch in PATCHES; each guard refuses a package other than the pinned one (RuntimeError).
+
+    get_hub returns the MediaHub whose loop streamlit-webrtc's peer connections run on. Idempotent: a patch
+    already in place is left as it is (the hub loop hook is pointed at get_hub again).
+    """
+    aiortc_forwarding.install()
+    aioice_consent.install()
+    webrtc_frontend.install_webrtc_hooks(get_hub)
+
+
+__all__ = ["PATCHES", "Patch", "install_all"]

@@ -9,6 +9,10 @@ streamlit-webrtc's frontend with two fixes: it starts one peer connection per st
 (ONE_CONNECTION_PER_START), and it rides out a "disconnected" connection instead of restarting it
 (RIDE_OUT_DISCONNECTED). connection_of reads its registry of live workers to find the peer connection
 behind a track.
+
+All of it is tied to streamlit-webrtc WEBRTC_FRONTEND_VERSION: install_webrtc_hooks runs every guard
+(check_worker_hooks, check_lifecycle, check_frontend) before it patches anything, and refuses any other
+version. It is installed with the other hooks by media.patches.install_all.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from streamlit_webrtc import component as component_module
 from streamlit_webrtc import webrtc as webrtc_module
 
 from media.hub import MediaHub
+from media.patches import pins
 
 logger = logging.getLogger(__name__)
 
@@ -224,6 +229,17 @@ def fixed_frontend_dir() -> Path:
     return target
 
 
+def check_frontend() -> Path:
+    """The guard of serve_fixed_frontend: the pinned version, a bundle the fixes apply to exactly, and a
+    webrtc_streamer that still calls the module global it replaces. Returns the fixed frontend's directory."""
+    if WEBRTC_COMPONENT_FUNC + "(" not in inspect.getsource(component_module.webrtc_streamer):
+        raise RuntimeError(
+            f"streamlit_webrtc.component.webrtc_streamer no longer calls {WEBRTC_COMPONENT_FUNC}: "
+            "re-check media/patches/webrtc_frontend.py"
+        )
+    return fixed_frontend_dir()
+
+
 def serve_fixed_frontend() -> Any:
     """Declare the fixed frontend as a component and make streamlit-webrtc's webrtc_streamer call it.
 
@@ -231,13 +247,8 @@ def serve_fixed_frontend() -> Any:
     component declared here (name "media.patches.webrtc_frontend.webrtc_streamer") whose files are
     fixed_frontend_dir(). Everything else (args, value, keys) is the same as with the original.
     """
-    if WEBRTC_COMPONENT_FUNC + "(" not in inspect.getsource(component_module.webrtc_streamer):
-        raise RuntimeError(
-            f"streamlit_webrtc.component.webrtc_streamer no longer calls {WEBRTC_COMPONENT_FUNC}: "
-            "re-check media/patches/webrtc_frontend.py"
-        )
+    path = str(check_frontend())
     current = getattr(component_module, WEBRTC_COMPONENT_FUNC)
-    path = str(fixed_frontend_dir())
     if getattr(current, "path", None) == path:
         return current
     component = st_components.declare_component(FIXED_FRONTEND_NAME, path=path)
@@ -248,23 +259,70 @@ def serve_fixed_frontend() -> Any:
     return component
 
 
-def install_webrtc_hooks(get_hub: Callable[[], MediaHub]) -> None:
-    """Make streamlit-webrtc run every peer connection on the hub's event loop, with no MediaRelay.
+def fixed_frontend_served() -> bool:
+    return getattr(getattr(component_module, WEBRTC_COMPONENT_FUNC), "name", None) == (
+        f"{__name__}.{FIXED_FRONTEND_NAME}"
+    )
 
-    Patched: streamlit_webrtc.webrtc.get_global_event_loop (normally Streamlit's own server loop) and
-    streamlit_webrtc.webrtc.get_global_relay (normally a MediaRelay made on that loop). Peer connections on
-    the hub's loop get media.passthrough's receivers, which yield encoded packets instead of frames.
-    """
+
+def check_worker_hooks() -> None:
+    """The guard of the hub loop/relay hook: the pinned version, and a WebRtcWorker that still resolves its
+    loop and relay through the module globals replaced here (and a registry of live workers to read)."""
+    pins.require_pinned(
+        "streamlit-webrtc",
+        WEBRTC_FRONTEND_VERSION,
+        "media.patches.webrtc_frontend",
+        "Re-check WEBRTC_HOOK_TARGETS, WEBRTC_LIVE_WORKERS and WebRtcWorker.__init__, then update "
+        "WEBRTC_FRONTEND_VERSION.",
+    )
     for name in WEBRTC_HOOK_TARGETS:
         if not callable(getattr(webrtc_module, name, None)):
             raise RuntimeError(
                 f"streamlit_webrtc.webrtc.{name} is gone: re-check media/patches/webrtc_frontend.py"
             )
+    if not webrtc_hook_targets_used():
+        raise RuntimeError(
+            "streamlit_webrtc.webrtc.WebRtcWorker no longer calls "
+            f"{' and '.join(WEBRTC_HOOK_TARGETS)}: re-check media/patches/webrtc_frontend.py"
+        )
+    if not hasattr(webrtc_module, WEBRTC_LIVE_WORKERS):
+        raise RuntimeError(
+            f"streamlit_webrtc.webrtc.{WEBRTC_LIVE_WORKERS} is gone: "
+            "re-check media/patches/webrtc_frontend.py"
+        )
+
+
+def check_lifecycle() -> None:
+    """The guard of answer_each_offer: the pinned version, and the two component functions it relies on."""
+    pins.require_pinned(
+        "streamlit-webrtc",
+        WEBRTC_FRONTEND_VERSION,
+        "media.patches.webrtc_frontend",
+        f"Re-check {WEBRTC_LIFECYCLE} and {WEBRTC_RESET}, then update WEBRTC_FRONTEND_VERSION.",
+    )
     for name in (WEBRTC_LIFECYCLE, WEBRTC_RESET):
         if not callable(getattr(component_module, name, None)):
             raise RuntimeError(
                 f"streamlit_webrtc.component.{name} is gone: re-check media/patches/webrtc_frontend.py"
             )
+
+
+def lifecycle_wrapped() -> bool:
+    return hasattr(getattr(component_module, WEBRTC_LIFECYCLE), "__wrapped__")
+
+
+def install_webrtc_hooks(get_hub: Callable[[], MediaHub]) -> None:
+    """Make streamlit-webrtc run every peer connection on the hub's event loop, with no MediaRelay; answer
+    every new offer; serve the fixed frontend. Every guard runs before anything is patched.
+
+    Patched: streamlit_webrtc.webrtc.get_global_event_loop (normally Streamlit's own server loop) and
+    streamlit_webrtc.webrtc.get_global_relay (normally a MediaRelay made on that loop). Peer connections on
+    the hub's loop get media.passthrough's receivers, which yield encoded packets instead of frames.
+    Installing again only points the loop and relay at `get_hub` again.
+    """
+    check_worker_hooks()
+    check_lifecycle()
+    check_frontend()
     relay = PassThroughRelay()
 
     def hub_loop():  # type: ignore[no-untyped-def]
@@ -275,9 +333,10 @@ def install_webrtc_hooks(get_hub: Callable[[], MediaHub]) -> None:
 
     webrtc_module.get_global_event_loop = hub_loop  # type: ignore[assignment]
     webrtc_module.get_global_relay = hub_relay  # type: ignore[assignment]
-    lifecycle = getattr(component_module, WEBRTC_LIFECYCLE)
-    if not hasattr(lifecycle, "__wrapped__"):
-        setattr(component_module, WEBRTC_LIFECYCLE, answer_each_offer(lifecycle))
+    if not lifecycle_wrapped():
+        setattr(
+            component_module, WEBRTC_LIFECYCLE, answer_each_offer(getattr(component_module, WEBRTC_LIFECYCLE))
+        )
     serve_fixed_frontend()
 
 
@@ -318,10 +377,15 @@ __all__ = [
     "WEBRTC_LIVE_WORKERS",
     "PassThroughRelay",
     "answer_each_offer",
+    "check_frontend",
+    "check_lifecycle",
+    "check_worker_hooks",
     "connection_of",
     "fix_frontend_source",
     "fixed_frontend_dir",
+    "fixed_frontend_served",
     "install_webrtc_hooks",
+    "lifecycle_wrapped",
     "serve_fixed_frontend",
     "webrtc_hook_targets_used",
     "webrtc_frontend_dist",

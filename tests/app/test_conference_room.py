@@ -1,9 +1,10 @@
 """The conference room under AppTest: joining, the lobby, a clinician's controls, and what gets recorded.
 
-AppTest has no Streamlit server, so streamlit-webrtc cannot run: each video tile renders as the text
-"Video: <name>" instead, and the camera preview as a line of text (components/media_tiles.py:
-media_available). Everything else is the real page, the real MediaHub and the real database. Each test gets
-a fresh hub (the cached one is cleared, which closes it).
+AppTest has no Streamlit server, so streamlit-webrtc cannot run: the page's media (components/media_tiles.py:
+page_media) is replaced by tests/app/fake_media.py's TextMedia, which draws each video tile as the text
+"Video: <name>" and the publisher as a line of text. Everything else is the real page (the camera preview
+included), the real MediaHub and the real database. Each test gets a fresh hub (the cached one is cleared,
+which closes it).
 """
 
 from __future__ import annotations
@@ -24,8 +25,14 @@ from portal import clock, room_hub
 from services import meetings
 from tests import factories
 from tests.app.conftest import by_label, page_text, sign_in
+from tests.app.fake_media import PUBLISHER_LINE, VIDEO_PREFIX, TextMedia
 
 MEETING = "Weekly palliative MDT"
+
+
+@pytest.fixture(autouse=True)
+def text_media(monkeypatch):
+    monkeypatch.setattr(media_tiles, "page_media", TextMedia)
 
 
 @pytest.fixture(autouse=True)
@@ -63,7 +70,23 @@ def _labels(at: AppTest) -> set[str]:
 
 
 def _tiles(at: AppTest) -> list[str]:
-    return [t.value for t in at.text if str(t.value).startswith("Video: ")]
+    return [t.value for t in at.text if str(t.value).startswith(VIDEO_PREFIX)]
+
+
+def _previews(at: AppTest) -> list[str]:
+    """The camera previews on the screen, each by the caption under it (who sees the picture)."""
+    frames = [f for f in at.get("iframe") if f.proto.alt == media_tiles.PREVIEW_ALT]
+    captions = [
+        c.value
+        for c in at.caption
+        if c.value in (media_tiles.LOBBY_PREVIEW_CAPTION, media_tiles.SELF_VIEW_CAPTION)
+    ]
+    assert len(frames) == len(captions), f"{len(frames)} camera previews, captioned {captions}"
+    return captions
+
+
+def _publishing(at: AppTest) -> bool:
+    return PUBLISHER_LINE in [t.value for t in at.text]
 
 
 def _stays(engine, user_id: int) -> list[Attendance]:
@@ -85,8 +108,8 @@ def _actions(engine) -> list[tuple[str, str]]:
 
 def test_streamlit_webrtc_still_has_the_hooks_the_room_patches():
     """The pinned streamlit-webrtc still resolves its loop and relay through the module globals that
-    install_webrtc_hooks replaces; an upgrade that moved them would silently put media back on Streamlit's
-    own event loop."""
+    install_webrtc_hooks replaces (installed by media.patches.install_all when the app makes its hub); an
+    upgrade that moved them would silently put media back on Streamlit's own event loop."""
     from streamlit_webrtc import webrtc
 
     for name in webrtc_frontend.WEBRTC_HOOK_TARGETS:
@@ -128,8 +151,10 @@ def test_family_waits_in_the_lobby_until_a_clinician_admits_them(app, engine, cl
     text = page_text(family)
     assert room_roster.WAITING_MESSAGE in text
     assert _tiles(family) == [], "someone in the lobby must see no video from the room"
-    lobby_preview = media_tiles.preview_placeholder(media_tiles.LOBBY_PREVIEW_CAPTION)
-    assert lobby_preview in text, "someone in the lobby sees their own camera preview, told only they see it"
+    assert _previews(family) == [media_tiles.LOBBY_PREVIEW_CAPTION], (
+        "someone in the lobby sees their own camera preview, told only they see it"
+    )
+    assert _publishing(family), "in the lobby the camera already goes to the hub, so admission is instant"
     assert not {"Admit", "Decline", "Mute", "Remove", "End meeting"} & _labels(family)
 
     doctor.run()
@@ -144,10 +169,13 @@ def test_family_waits_in_the_lobby_until_a_clinician_admits_them(app, engine, cl
     assert room_roster.WAITING_MESSAGE not in text
     assert "In the room (2)" in text
     assert _tiles(family) == ["Video: Test Physician"]
-    assert lobby_preview not in text, "once in the room, the preview must not say that only she sees it"
-    assert media_tiles.preview_placeholder(media_tiles.SELF_VIEW_CAPTION) in text, (
+    assert media_tiles.LOBBY_PREVIEW_CAPTION not in text, (
+        "once in the room, the preview must not say that only she sees it"
+    )
+    assert _previews(family) == [media_tiles.SELF_VIEW_CAPTION], (
         "in the room she has lost sight of herself: no self-view"
     )
+    assert _publishing(family)
     assert not {"Admit", "Decline", "Mute", "Remove", "End meeting"} & _labels(family), (
         "a family member must get no moderation controls"
     )
@@ -163,14 +191,13 @@ def test_family_waits_in_the_lobby_until_a_clinician_admits_them(app, engine, cl
 
 def test_self_view_goes_with_the_camera(app, engine, clinic):
     doctor = _join(app, "physician")
-    self_view = media_tiles.preview_placeholder(media_tiles.SELF_VIEW_CAPTION)
-    assert self_view in page_text(doctor), "a participant with the camera on sees no self-view"
+    self_view = [media_tiles.SELF_VIEW_CAPTION]
+    assert _previews(doctor) == self_view, "a participant with the camera on sees no self-view"
     by_label(doctor.button, "Turn camera off").click().run()
-    text = page_text(doctor)
-    assert self_view not in text, "the self-view still shows a picture the others no longer see"
-    assert "Your camera is off: the others do not see you." in text
+    assert _previews(doctor) == [], "the self-view still shows a picture the others no longer see"
+    assert "Your camera is off: the others do not see you." in page_text(doctor)
     by_label(doctor.button, "Turn camera on").click().run()
-    assert self_view in page_text(doctor), "turning the camera back on does not bring the self-view back"
+    assert _previews(doctor) == self_view, "turning the camera back on does not bring the self-view back"
 
 
 def test_family_home_shows_her_meeting_with_a_link_into_the_room(app, engine, clinic, family_linked):

@@ -1,4 +1,5 @@
-"""The hook into aioice's consent freshness (media/consent.py): guards, and RFC 7675 expiry on real ICE.
+"""The hook into aioice's consent freshness (media/patches/aioice_consent.py): guards, and RFC 7675 expiry on
+real ICE.
 
 Two real aioice connections talk over the machine's host addresses. Their timing is scaled down (STUN RTO
 0.05 s instead of 0.5 s, a check every ~0.1 s instead of ~5 s, consent timeout 1.5 s instead of 30 s), and
@@ -14,8 +15,8 @@ import inspect
 import pytest
 from aioice import ice, stun
 
-from media import consent
-from media.hub import MediaHub
+from media import patches
+from media.patches import aioice_consent
 from tests.media.peers import run_scenario
 
 RTO = 0.05
@@ -28,28 +29,28 @@ def fast_consent(monkeypatch: pytest.MonkeyPatch) -> None:
     """Consent timing scaled down about tenfold, for both aioice's own check and the hook's."""
     monkeypatch.setattr(stun, "RETRY_RTO", RTO)
     monkeypatch.setattr(ice, "CONSENT_INTERVAL", INTERVAL)
-    monkeypatch.setattr(consent, "CONSENT_INTERVAL", INTERVAL)
-    monkeypatch.setattr(consent, "CONSENT_TIMEOUT", TIMEOUT)
+    monkeypatch.setattr(aioice_consent, "CONSENT_INTERVAL", INTERVAL)
+    monkeypatch.setattr(aioice_consent, "CONSENT_TIMEOUT", TIMEOUT)
 
 
 @pytest.fixture
 def hooked() -> None:
-    was = consent.installed()
-    consent.install()
+    was = aioice_consent.installed()
+    aioice_consent.install()
     yield
     if not was:
-        consent.uninstall()
+        aioice_consent.uninstall()
 
 
 @pytest.fixture
 def unhooked() -> None:
     """aioice without the hook for the test; put back afterwards if it was there. Request it before
     monkeypatch, so that monkeypatch's changes are undone before the hook goes back on."""
-    was = consent.installed()
-    consent.uninstall()
+    was = aioice_consent.installed()
+    aioice_consent.uninstall()
     yield
     if was:
-        consent.install()
+        aioice_consent.install()
 
 
 def _answer_with_delay(connection: ice.Connection, delay: float | None) -> None:
@@ -99,26 +100,26 @@ async def _alive_after(delay: float | None, seconds: float) -> tuple[bool, float
 
 
 def test_aioice_is_the_pinned_version_with_the_expected_internals():
-    assert importlib.metadata.version("aioice") == consent.PINNED_AIOICE
-    consent.check_versions()
-    # consent.install() must be what MediaHub does first, as media/passthrough.install().
-    assert "consent.install()" in inspect.getsource(MediaHub.__init__)
+    assert importlib.metadata.version("aioice") == aioice_consent.PINNED_AIOICE
+    aioice_consent.check_versions()
+    # Installed with every other hook, where the app starts its media (portal/room_hub.py).
+    assert "aioice_consent.install()" in inspect.getsource(patches.install_all)
 
 
 def test_install_is_idempotent_and_uninstall_restores_aioice(unhooked: None):
     original = ice.Connection.query_consent
-    consent.install()
-    consent.install()
-    assert ice.Connection.query_consent is consent.query_consent
-    assert consent._REGISTRY.original_query_consent is original, "install wrapped its own hook"
-    consent.uninstall()
+    aioice_consent.install()
+    aioice_consent.install()
+    assert ice.Connection.query_consent is aioice_consent.query_consent
+    assert aioice_consent._REGISTRY.original_query_consent is original, "install wrapped its own hook"
+    aioice_consent.uninstall()
     assert ice.Connection.query_consent is original
 
 
 def test_another_aioice_version_is_refused_with_a_clear_message(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(importlib.metadata, "version", lambda name: "9.9.9")
     with pytest.raises(RuntimeError, match=r"checked against aioice 0\.13\.0, but aioice 9\.9\.9"):
-        consent.check_versions()
+        aioice_consent.check_versions()
 
 
 def test_a_changed_query_consent_is_refused(unhooked: None, monkeypatch: pytest.MonkeyPatch):
@@ -127,7 +128,7 @@ def test_a_changed_query_consent_is_refused(unhooked: None, monkeypatch: pytest.
 
     monkeypatch.setattr(ice.Connection, "query_consent", query_consent)
     with pytest.raises(RuntimeError, match="query_consent has parameters"):
-        consent.install()
+        aioice_consent.install()
     assert ice.Connection.query_consent is query_consent, "a refused hook must leave aioice alone"
 
 
@@ -137,16 +138,17 @@ def test_a_query_consent_that_already_retries_is_refused(unhooked: None, monkeyp
 
     monkeypatch.setattr(ice.Connection, "query_consent", query_consent)
     with pytest.raises(RuntimeError, match="no longer contains 'retransmissions=0'"):
-        consent.check_versions()
+        aioice_consent.check_versions()
 
 
 def test_consent_expires_thirty_seconds_after_the_last_answer():
-    assert consent.CONSENT_TIMEOUT == 30.0
-    assert not consent.consent_expired(last_fresh=100.0, now=129.9)
-    assert consent.consent_expired(last_fresh=100.0, now=130.0)
+    assert aioice_consent.CONSENT_TIMEOUT == 30.0
+    assert not aioice_consent.consent_expired(last_fresh=100.0, now=129.9)
+    assert aioice_consent.consent_expired(last_fresh=100.0, now=130.0)
     # A check gives up before the next one is due, so checks never pile up on a pair.
-    assert consent.CHECK_LIFETIME < consent.CONSENT_INTERVAL * 0.8
-    assert sum(0.5 * 2**i for i in range(consent.CHECK_RETRANSMISSIONS + 1)) == consent.CHECK_LIFETIME
+    assert aioice_consent.CHECK_LIFETIME < aioice_consent.CONSENT_INTERVAL * 0.8
+    lifetime = sum(0.5 * 2**i for i in range(aioice_consent.CHECK_RETRANSMISSIONS + 1))
+    assert lifetime == aioice_consent.CHECK_LIFETIME
 
 
 def test_without_the_hook_late_answers_close_a_healthy_connection(fast_consent: None, unhooked: None):

@@ -12,8 +12,8 @@ from aiortc import rtcrtpreceiver, rtcrtpsender
 from aiortc.codecs.opus import OpusEncoder
 from aiortc.codecs.vpx import Vp8Encoder
 
-from media import passthrough
 from media.hub import MediaHub
+from media.patches import aiortc_forwarding
 from tests.media.peers import Client, room_of, run_scenario
 
 ROOM = "202"
@@ -27,7 +27,7 @@ def codec_calls(monkeypatch: pytest.MonkeyPatch, hub: MediaHub) -> Counter:
     worker_loop: dict[threading.Thread, object] = {}
     hub_encoders: set[int] = set()
 
-    original_worker = passthrough._REGISTRY.original_decoder_worker
+    original_worker = aiortc_forwarding._REGISTRY.original_decoder_worker
 
     def worker(loop, input_q, output_q, decode_error):
         worker_loop[threading.current_thread()] = loop
@@ -66,7 +66,7 @@ def codec_calls(monkeypatch: pytest.MonkeyPatch, hub: MediaHub) -> Counter:
 
         monkeypatch.setattr(cls, name, wrapper)
 
-    monkeypatch.setattr(passthrough._REGISTRY, "original_decoder_worker", worker)
+    monkeypatch.setattr(aiortc_forwarding._REGISTRY, "original_decoder_worker", worker)
     monkeypatch.setattr(rtcrtpreceiver, "get_decoder", get_decoder)
     monkeypatch.setattr(rtcrtpsender, "get_encoder", get_encoder)
     for cls in (Vp8Encoder, OpusEncoder):

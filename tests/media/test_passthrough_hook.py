@@ -1,4 +1,5 @@
-"""Guards on the one hook into aiortc: pinned version, expected signatures, idempotent install, dispatch."""
+"""Guards on the hooks into aiortc (media/patches/aiortc_forwarding.py): pinned version, expected signatures,
+idempotent install, dispatch to media.passthrough."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from aiortc.jitterbuffer import JitterFrame
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 
 from media import passthrough
+from media.patches import aiortc_forwarding
 from tests.media.peers import run_scenario
 
 VP8 = RTCRtpCodecParameters(mimeType="video/VP8", clockRate=90000, payloadType=97)
@@ -23,11 +25,11 @@ OPUS = RTCRtpCodecParameters(mimeType="audio/opus", clockRate=48000, channels=2,
 
 
 def test_aiortc_is_the_pinned_version_with_the_expected_internals():
-    assert importlib.metadata.version("aiortc") == passthrough.PINNED_AIORTC
-    passthrough.install()
-    original = passthrough._REGISTRY.original_decoder_worker
+    assert importlib.metadata.version("aiortc") == aiortc_forwarding.PINNED_AIORTC
+    aiortc_forwarding.install()
+    original = aiortc_forwarding._REGISTRY.original_decoder_worker
     assert list(inspect.signature(original).parameters) == ["loop", "input_q", "output_q", "decode_error"]
-    assert list(inspect.signature(passthrough._REGISTRY.original_send_keyframe).parameters) == ["self"]
+    assert list(inspect.signature(aiortc_forwarding._REGISTRY.original_send_keyframe).parameters) == ["self"]
     assert list(inspect.signature(rtcrtpreceiver.RTCRtpReceiver._send_rtcp_pli).parameters) == [
         "self",
         "media_ssrc",
@@ -38,26 +40,26 @@ def test_aiortc_is_the_pinned_version_with_the_expected_internals():
 
 
 def test_install_is_idempotent():
-    passthrough.install()
+    aiortc_forwarding.install()
     worker, keyframe = rtcrtpreceiver.decoder_worker, rtcrtpsender.RTCRtpSender._send_keyframe
-    passthrough.install()
+    aiortc_forwarding.install()
     assert rtcrtpreceiver.decoder_worker is worker and rtcrtpsender.RTCRtpSender._send_keyframe is keyframe
-    assert passthrough._REGISTRY.original_decoder_worker is not worker, "install wrapped its own hook"
+    assert aiortc_forwarding._REGISTRY.original_decoder_worker is not worker, "install wrapped its own hook"
 
 
 def test_another_aiortc_version_is_refused_with_a_clear_message(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(importlib.metadata, "version", lambda name: "9.9.9")
     with pytest.raises(RuntimeError, match=r"checked against aiortc 1\.16\.0, but aiortc 9\.9\.9"):
-        passthrough.check_versions()
+        aiortc_forwarding.check_versions()
 
 
 def test_a_changed_signature_is_refused(monkeypatch: pytest.MonkeyPatch):
     def new_worker(loop, input_q, output_q, decode_error, extra):  # what a future aiortc might do
         pass
 
-    monkeypatch.setattr(passthrough._REGISTRY, "original_decoder_worker", new_worker)
+    monkeypatch.setattr(aiortc_forwarding._REGISTRY, "original_decoder_worker", new_worker)
     with pytest.raises(RuntimeError, match="decoder_worker has parameters"):
-        passthrough.check_versions()
+        aiortc_forwarding.check_versions()
 
 
 def test_vp8_keyframes_are_told_apart_by_the_frame_tag():
@@ -103,7 +105,7 @@ def _vp8_keyframe() -> bytes:
 
 
 def test_a_forwarding_loop_gets_packets_and_any_other_loop_gets_decoded_frames():
-    passthrough.install()
+    aiortc_forwarding.install()
     data = _vp8_keyframe()
     forwarded = _run_worker(True, VP8, data)
     assert len(forwarded) == 1 and isinstance(forwarded[0], av.Packet), f"forwarding loop got {forwarded}"
@@ -133,5 +135,5 @@ def test_a_subscribers_keyframe_request_reaches_the_hub_through_a_relay():
         handler()
         return len(requests)
 
-    passthrough.install()
+    aiortc_forwarding.install()
     assert run_scenario(scenario()) == 1

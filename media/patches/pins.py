@@ -1,5 +1,5 @@
-"""Guards shared by the hooks into pinned libraries' internals (media.passthrough into aiortc, media.consent
-into aioice): a hook installs only on the version and signatures it was checked against."""
+"""Guards shared by the hooks into pinned libraries' internals (media/patches/): a hook installs only on the
+version and signatures it was checked against."""
 
 from __future__ import annotations
 

@@ -15,8 +15,8 @@ the connection is closed only once no check on a pair has been answered for CONS
 
 The hook replaces aioice.ice.Connection.query_consent (the coroutine connect() starts once ICE completes). It
 is tied to aioice 0.13.0: install() refuses any other version, and checks the signatures and the bits of
-source it relies on. Like media/passthrough.py, it is process-wide: every aioice connection in the process
-(the hub's and, in tests, the client peers') follows RFC 7675.
+source it relies on. Like media/patches/aiortc_forwarding.py, it is process-wide: every aioice connection in
+the process (the hub's and, in tests, the client peers') follows RFC 7675.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from typing import Any
 
 from aioice import ice, stun
 
-from media import pins
+from media.patches import pins
 
 logger = logging.getLogger(__name__)
 
@@ -124,7 +124,7 @@ def check_versions() -> None:
     pins.require_pinned(
         "aioice",
         PINNED_AIOICE,
-        "media.consent",
+        "media.patches.aioice_consent",
         "Re-check aioice.ice.Connection.query_consent, then update PINNED_AIOICE.",
     )
     original = _REGISTRY.original_query_consent or ice.Connection.query_consent
