@@ -11,13 +11,14 @@ from sqlalchemy.orm import Session
 from auth import audit
 from auth.identity import Identity
 from auth.passwords import MIN_PASSWORD_LENGTH, hash_password
+from auth.refusal import Refusal
 from clinical.roles import Role
 from db.models import User
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,59}$")
 
 
-class AdminError(ValueError):
+class AdminError(Refusal):
     """A request an administrator made that cannot be carried out; the message says why in plain words."""
 
 

@@ -67,6 +67,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from auth import audit
+from auth.refusal import Refusal
 from clinical import goals_of_care as gc
 from clinical.consensus import SignOffDecision
 from clinical.roles import Role
@@ -175,7 +176,7 @@ class RecordExport:
     signatures: Sequence[SignatureInfo] = field(default_factory=tuple)
 
 
-class ExportRefused(LookupError):
+class ExportRefused(Refusal):
     """There is nothing to export for the id given; the message says why in plain words."""
 
 
@@ -727,7 +728,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with transaction() as session:
             bundle = bundle_for_patient(session, int(raw), now)
     except ExportRefused as refused:
-        print(str(refused), file=sys.stderr)
+        print(refused.message, file=sys.stderr)
         return 2
     print(bundle.model_dump_json(indent=2))
     return 0

@@ -23,6 +23,7 @@ import settings
 from auth import audit
 from auth.identity import Identity
 from auth.permissions import AccessDenied
+from auth.refusal import Refusal
 from clinical.alerts import AlertRule, AlertThresholds, missed_checkin
 from clinical.roles import CLINICAL_ROLES
 from db import queries
@@ -41,11 +42,11 @@ RULE_LABELS: dict[AlertRule, str] = {
 }
 
 
-class AlertRefused(Exception):
+class AlertRefused(Refusal):
     """The change cannot be saved as given (e.g. no note). The message says why; nothing was saved."""
 
 
-class AlertConflict(Exception):
+class AlertConflict(Refusal):
     """Someone else changed the alert first. The message names who and when; nothing was overwritten."""
 
 

@@ -25,6 +25,7 @@ import settings
 from auth import audit
 from auth.identity import Identity
 from auth.permissions import AccessDenied
+from auth.refusal import Refusal
 from clinical import akps, caregiver_burden
 from clinical.alerts import AlertRule, AlertThresholds, Checkin, Finding, evaluate_checkin, suppress_repeats
 from clinical.esas import ITEM_KEYS, validate_item_scores
@@ -51,7 +52,7 @@ _COMPLETERS: dict[str, tuple[CompletedBy, ...]] = {
 }
 
 
-class CheckinRefused(Exception):
+class CheckinRefused(Refusal):
     """The check-in (or the clinician ratings) cannot be saved as given. The message says why, in plain
     words, and nothing was saved."""
 

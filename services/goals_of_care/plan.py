@@ -25,6 +25,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from auth import audit
 from auth.identity import Identity
+from auth.refusal import Refusal
 from clinical import goals_of_care as gc
 from clinical.roles import CLINICAL_ROLES, Role
 from db import queries
@@ -76,7 +77,7 @@ class PlanItemRefused(guards.Refused):
     """A plan item as entered cannot be saved."""
 
 
-class StalePlanItem(Exception):
+class StalePlanItem(Refusal):
     """Someone changed the plan item after the editor opened it; `theirs` is the item as it is now."""
 
     def __init__(self, theirs: PlanItemView) -> None:

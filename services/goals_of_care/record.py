@@ -32,6 +32,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from auth import audit
 from auth.identity import Identity
+from auth.refusal import Refusal
 from clinical import goals_of_care as gc
 from db.models import (
     Addendum,
@@ -64,7 +65,7 @@ class VersionView:
     reason: str
 
 
-class StaleVersion(Exception):
+class StaleVersion(Refusal):
     """Someone saved the record after the editor opened it. `theirs` is their version, to show beside the
     editor's own text (which the caller still holds: nothing was saved and nothing overwritten)."""
 

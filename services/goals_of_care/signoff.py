@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from auth import audit
 from auth.identity import Identity
 from auth.permissions import AccessDenied
+from auth.refusal import Refusal
 from clinical import consensus
 from clinical.consensus import SignOffDecision
 from clinical.roles import CLINICAL_ROLES, Role
@@ -62,8 +63,11 @@ REASON_MAX_CHARS = 2000
 class SignOffRefused(guards.Refused):
     """The signature, dissent or override cannot be recorded as given; nothing was written."""
 
+    # A signature is recorded, not saved: the words the sign-off panel has always shown.
+    lead = "Not recorded."
 
-class ContentChanged(Exception):
+
+class ContentChanged(Refusal):
     """The goals of care or the plan changed after the signer opened them; nothing was signed."""
 
     def __init__(self, current_hash: str | None) -> None:
