@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from auth import audit
+from auth.audit import AuditAction
 from auth.identity import Identity
 from auth.passwords import MIN_PASSWORD_LENGTH, hash_password
 from auth.refusal import Refusal
@@ -62,7 +63,7 @@ def create_local_user(
     audit.record_by(
         session,
         admin,
-        "user_created",
+        AuditAction.USER_CREATED,
         target_type="user",
         target_id=user.id,
         details={"username": username, "role": role.value},
@@ -91,7 +92,7 @@ def update_user(
         audit.record_by(
             session,
             admin,
-            "user_updated",
+            AuditAction.USER_UPDATED,
             target_type="user",
             target_id=user.id,
             details=changes,

@@ -67,6 +67,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from auth import audit
+from auth.audit import AuditAction
 from auth.refusal import Refusal
 from clinical import goals_of_care as gc
 from clinical.consensus import SignOffDecision
@@ -688,7 +689,7 @@ def bundle_for_patient(session: Session, patient_id: int, now: dt.datetime) -> B
     bundle = build_bundle(record, now)
     audit.record(
         session,
-        "fhir_exported",
+        AuditAction.FHIR_EXPORTED,
         actor_user_id=None,
         actor_name="system",
         patient_id=patient_id,

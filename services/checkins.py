@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 import settings
 from auth import audit
+from auth.audit import AuditAction
 from auth.identity import Identity
 from auth.permissions import AccessDenied
 from auth.refusal import Refusal
@@ -200,7 +201,7 @@ def submit_checkin(
     audit.record_by(
         session,
         identity,
-        "clinical_create",
+        AuditAction.CLINICAL_CREATE,
         patient_id=patient.id,
         target_type="symptom_assessment",
         target_id=assessment.id,
@@ -318,7 +319,7 @@ def record_clinician_ratings(
     audit.record_by(
         session,
         identity,
-        "clinical_create",
+        AuditAction.CLINICAL_CREATE,
         patient_id=patient.id,
         target_type="clinician_rating",
         target_id=rating.id,
@@ -338,7 +339,7 @@ def record_clinician_ratings(
         audit.record_by(
             session,
             identity,
-            "clinical_update",
+            AuditAction.CLINICAL_UPDATE,
             patient_id=patient.id,
             target_type="patient",
             target_id=patient.id,
@@ -462,7 +463,7 @@ def _raise(
     session.flush()
     audit.record(
         session,
-        "alert_raised",
+        AuditAction.ALERT_RAISED,
         actor_user_id=actor.user_id if actor else None,
         actor_name=actor.username if actor else "system",
         patient_id=patient_id,
