@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from auth import audit
+from auth.audit import AuditAction
 from auth.identity import Identity
 from auth.passwords import verify_password
 from clinical.roles import Role, parse_role
@@ -53,7 +54,7 @@ def sign_in_with_password(
         verify_password(None, password)
         audit.record(
             session,
-            "sign_in_failed",
+            AuditAction.SIGN_IN_FAILED,
             actor_user_id=None,
             actor_name=name[:200],
             details={"reason": "unknown or inactive account"},
@@ -64,7 +65,7 @@ def sign_in_with_password(
     if user.locked_until is not None and user.locked_until > now:
         audit.record(
             session,
-            "sign_in_failed",
+            AuditAction.SIGN_IN_FAILED,
             actor_user_id=user.id,
             actor_name=user.username,
             details={"reason": "account locked", "locked_until": user.locked_until},
@@ -76,7 +77,7 @@ def sign_in_with_password(
         user.failed_attempts += 1
         audit.record(
             session,
-            "sign_in_failed",
+            AuditAction.SIGN_IN_FAILED,
             actor_user_id=user.id,
             actor_name=user.username,
             details={"reason": "wrong password", "failed_attempts": user.failed_attempts},
@@ -87,7 +88,7 @@ def sign_in_with_password(
             user.failed_attempts = 0
             audit.record(
                 session,
-                "account_locked",
+                AuditAction.ACCOUNT_LOCKED,
                 actor_user_id=user.id,
                 actor_name=user.username,
                 details={"locked_until": user.locked_until},
@@ -99,7 +100,7 @@ def sign_in_with_password(
     user.locked_until = None
     audit.record(
         session,
-        "sign_in",
+        AuditAction.SIGN_IN,
         actor_user_id=user.id,
         actor_name=user.username,
         details={"method": "password"},
@@ -153,7 +154,7 @@ def identity_from_oidc(
         session.flush()
         audit.record(
             session,
-            "user_created",
+            AuditAction.USER_CREATED,
             actor_user_id=user.id,
             actor_name=display,
             target_type="user",
@@ -164,7 +165,7 @@ def identity_from_oidc(
     if user is None or role is None or not user.active:
         audit.record(
             session,
-            "sign_in_refused",
+            AuditAction.SIGN_IN_REFUSED,
             actor_user_id=user.id if user else None,
             actor_name=display,
             details={
@@ -179,7 +180,7 @@ def identity_from_oidc(
         user.role, user.display_name = role, display
     audit.record(
         session,
-        "sign_in",
+        AuditAction.SIGN_IN,
         actor_user_id=user.id,
         actor_name=user.username,
         details={"method": "oidc", "issuer": issuer},

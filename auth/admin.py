@@ -9,15 +9,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from auth import audit
+from auth.audit import AuditAction
 from auth.identity import Identity
 from auth.passwords import MIN_PASSWORD_LENGTH, hash_password
+from auth.refusal import Refusal
 from clinical.roles import Role
 from db.models import User
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,59}$")
 
 
-class AdminError(ValueError):
+class AdminError(Refusal):
     """A request an administrator made that cannot be carried out; the message says why in plain words."""
 
 
@@ -61,7 +63,7 @@ def create_local_user(
     audit.record_by(
         session,
         admin,
-        "user_created",
+        AuditAction.USER_CREATED,
         target_type="user",
         target_id=user.id,
         details={"username": username, "role": role.value},
@@ -90,7 +92,7 @@ def update_user(
         audit.record_by(
             session,
             admin,
-            "user_updated",
+            AuditAction.USER_UPDATED,
             target_type="user",
             target_id=user.id,
             details=changes,

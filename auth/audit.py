@@ -9,14 +9,16 @@ removing any row behind the portal's back breaks the chain at that row, and `ver
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import functools
 import hashlib
 import json
 import sys
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -43,135 +45,135 @@ if TYPE_CHECKING:  # auth.accounts imports this module
 GENESIS_HASH = "0" * 64
 
 
-@dataclass(frozen=True)
-class Action:
-    name: str
+class AuditAction(enum.StrEnum):
+    """Every action the portal records, and what it means. Each member is
+    NAME = "stored name", "description"[, True when the event concerns a patient's clinical data].
+
+    The value is the name stored in audit_event.action and hashed into the chain, so a value never
+    changes. Call sites name a member (audit.record(session, AuditAction.SIGN_IN, ...)): a misspelt
+    action is then an AttributeError where it is written, not a refusal when it is first recorded.
+    """
+
     description: str
-    clinical: bool = False
+    clinical: bool
 
+    def __new__(cls, value: str, description: str, clinical: bool = False) -> AuditAction:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.description = description
+        member.clinical = clinical
+        return member
 
-# Every action the portal records. Using a name that is not registered here is a programming error
-# (record() refuses it), and tests check each one is documented in README.
-ACTIONS: dict[str, Action] = {
-    a.name: a
-    for a in (
-        Action("sign_in", "A person signed in (local password or hospital sign-in)."),
-        Action("sign_in_failed", "A sign-in attempt with a wrong user name or password."),
-        Action("account_locked", "Too many failed attempts: the account is locked for a while."),
-        Action("sign_in_refused", "Signed in at the identity provider, but the portal has no role for them."),
-        Action("sign_out", "A person signed out."),
-        Action("timeout", "The portal signed a person out after idle or absolute time-out."),
-        Action("patient_viewed", "A patient's record summary was opened.", clinical=True),
-        Action("clinical_create", "Clinical data was created.", clinical=True),
-        Action("clinical_update", "Clinical data was changed.", clinical=True),
-        Action("clinical_delete", "Clinical data was deleted.", clinical=True),
-        Action("user_created", "An administrator created an account."),
-        Action("user_updated", "An administrator changed an account's role or status."),
-        Action("audit_report_viewed", "An administrator ran or downloaded the audit report."),
-        Action("demo_seeded", "Demo data was loaded into the database."),
-        Action("meeting_lobby_entered", "Someone started waiting in a meeting's lobby."),
-        Action("meeting_joined", "Someone joined a meeting's video room directly."),
-        Action("meeting_admitted", "A clinician admitted someone from the lobby."),
-        Action("meeting_declined", "A clinician declined someone waiting in the lobby."),
-        Action("meeting_left", "Someone left a meeting."),
-        Action("meeting_dropped", "Someone's connection was lost and they dropped out of a meeting."),
-        Action("meeting_removed", "A clinician removed someone from a meeting."),
-        Action("meeting_muted", "A clinician muted someone's microphone."),
-        Action("meeting_ended", "A clinician ended a meeting for everyone."),
-        Action(
-            "alert_raised",
-            "A symptom alert was raised (by a check-in, or by the missed check-in sweep).",
-            clinical=True,
-        ),
-        Action("alert_acknowledged", "A clinician acknowledged a symptom alert.", clinical=True),
-        Action(
-            "alert_actioned",
-            "A clinician marked a symptom alert actioned, with a note of what was done.",
-            clinical=True,
-        ),
-        Action(
-            "goals_of_care_saved",
-            "A clinician saved a new version of a patient's goals-of-care record, with a reason.",
-            clinical=True,
-        ),
-        Action(
-            "goals_of_care_viewed",
-            "A clinician opened or compared versions of a patient's goals-of-care record.",
-            clinical=True,
-        ),
-        Action(
-            "amendment_requested",
-            "A family member asked for a correction to the goals-of-care record.",
-            clinical=True,
-        ),
-        Action(
-            "amendment_accepted",
-            "A clinician accepted an amendment request; the new version or addendum is linked to it.",
-            clinical=True,
-        ),
-        Action(
-            "amendment_refused",
-            "A clinician refused an amendment request, with a reason.",
-            clinical=True,
-        ),
-        Action(
-            "plan_item_added",
-            "A clinician added a recommendation or action item to a conference plan.",
-            clinical=True,
-        ),
-        Action(
-            "plan_item_changed",
-            "A clinician changed a conference plan item (text, owner, due date or status).",
-            clinical=True,
-        ),
-        Action(
-            "addendum_added",
-            "A clinician added an addendum to the goals-of-care record.",
-            clinical=True,
-        ),
-        Action("signoff_roles_set", "A conference chair set which roles must sign its plans."),
-        Action(
-            "signoff_signed",
-            "A clinician signed the goals of care and plan, naming the hash of the content signed.",
-            clinical=True,
-        ),
-        Action(
-            "signoff_dissented",
-            "A clinician recorded a dissent from the goals of care and plan, with a reason.",
-            clinical=True,
-        ),
-        Action(
-            "signoff_withdrawn",
-            "A clinician withdrew their own signature or dissent.",
-            clinical=True,
-        ),
-        Action(
-            "signoff_dissent_overridden",
-            "The conference chair overrode a dissent, with a reason.",
-            clinical=True,
-        ),
-        Action(
-            "signoffs_voided",
-            "The content changed after signing, so the signatures on the old content became void.",
-            clinical=True,
-        ),
-        Action(
-            "record_finalised",
-            "Every required role signed the same content: the record became final (addenda only).",
-            clinical=True,
-        ),
-        Action(
-            "family_acknowledged",
-            "A family member acknowledged the plan (not a clinical signature).",
-            clinical=True,
-        ),
-        Action(
-            "fhir_exported",
-            "The goals-of-care record and plan were exported as a FHIR Bundle (python -m interop.fhir).",
-            clinical=True,
-        ),
+    SIGN_IN = "sign_in", "A person signed in (local password or hospital sign-in)."
+    SIGN_IN_FAILED = "sign_in_failed", "A sign-in attempt with a wrong user name or password."
+    ACCOUNT_LOCKED = "account_locked", "Too many failed attempts: the account is locked for a while."
+    SIGN_IN_REFUSED = (
+        "sign_in_refused",
+        "Signed in at the identity provider, but the portal has no role for them.",
     )
-}
+    SIGN_OUT = "sign_out", "A person signed out."
+    TIMEOUT = "timeout", "The portal signed a person out after idle or absolute time-out."
+    PATIENT_VIEWED = "patient_viewed", "A patient's record summary was opened.", True
+    CLINICAL_CREATE = "clinical_create", "Clinical data was created.", True
+    CLINICAL_UPDATE = "clinical_update", "Clinical data was changed.", True
+    CLINICAL_DELETE = "clinical_delete", "Clinical data was deleted.", True
+    USER_CREATED = "user_created", "An administrator created an account."
+    USER_UPDATED = "user_updated", "An administrator changed an account's role or status."
+    AUDIT_REPORT_VIEWED = "audit_report_viewed", "An administrator ran or downloaded the audit report."
+    DEMO_SEEDED = "demo_seeded", "Demo data was loaded into the database."
+    MEETING_LOBBY_ENTERED = "meeting_lobby_entered", "Someone started waiting in a meeting's lobby."
+    MEETING_JOINED = "meeting_joined", "Someone joined a meeting's video room directly."
+    MEETING_ADMITTED = "meeting_admitted", "A clinician admitted someone from the lobby."
+    MEETING_DECLINED = "meeting_declined", "A clinician declined someone waiting in the lobby."
+    MEETING_LEFT = "meeting_left", "Someone left a meeting."
+    MEETING_DROPPED = "meeting_dropped", "Someone's connection was lost and they dropped out of a meeting."
+    MEETING_REMOVED = "meeting_removed", "A clinician removed someone from a meeting."
+    MEETING_MUTED = "meeting_muted", "A clinician muted someone's microphone."
+    MEETING_ENDED = "meeting_ended", "A clinician ended a meeting for everyone."
+    ALERT_RAISED = (
+        "alert_raised",
+        "A symptom alert was raised (by a check-in, or by the missed check-in sweep).",
+        True,
+    )
+    ALERT_ACKNOWLEDGED = "alert_acknowledged", "A clinician acknowledged a symptom alert.", True
+    ALERT_ACTIONED = (
+        "alert_actioned",
+        "A clinician marked a symptom alert actioned, with a note of what was done.",
+        True,
+    )
+    GOALS_OF_CARE_SAVED = (
+        "goals_of_care_saved",
+        "A clinician saved a new version of a patient's goals-of-care record, with a reason.",
+        True,
+    )
+    GOALS_OF_CARE_VIEWED = (
+        "goals_of_care_viewed",
+        "A clinician opened or compared versions of a patient's goals-of-care record.",
+        True,
+    )
+    AMENDMENT_REQUESTED = (
+        "amendment_requested",
+        "A family member asked for a correction to the goals-of-care record.",
+        True,
+    )
+    AMENDMENT_ACCEPTED = (
+        "amendment_accepted",
+        "A clinician accepted an amendment request; the new version or addendum is linked to it.",
+        True,
+    )
+    AMENDMENT_REFUSED = "amendment_refused", "A clinician refused an amendment request, with a reason.", True
+    PLAN_ITEM_ADDED = (
+        "plan_item_added",
+        "A clinician added a recommendation or action item to a conference plan.",
+        True,
+    )
+    PLAN_ITEM_CHANGED = (
+        "plan_item_changed",
+        "A clinician changed a conference plan item (text, owner, due date or status).",
+        True,
+    )
+    ADDENDUM_ADDED = "addendum_added", "A clinician added an addendum to the goals-of-care record.", True
+    SIGNOFF_ROLES_SET = "signoff_roles_set", "A conference chair set which roles must sign its plans."
+    SIGNOFF_SIGNED = (
+        "signoff_signed",
+        "A clinician signed the goals of care and plan, naming the hash of the content signed.",
+        True,
+    )
+    SIGNOFF_DISSENTED = (
+        "signoff_dissented",
+        "A clinician recorded a dissent from the goals of care and plan, with a reason.",
+        True,
+    )
+    SIGNOFF_WITHDRAWN = "signoff_withdrawn", "A clinician withdrew their own signature or dissent.", True
+    SIGNOFF_DISSENT_OVERRIDDEN = (
+        "signoff_dissent_overridden",
+        "The conference chair overrode a dissent, with a reason.",
+        True,
+    )
+    SIGNOFFS_VOIDED = (
+        "signoffs_voided",
+        "The content changed after signing, so the signatures on the old content became void.",
+        True,
+    )
+    RECORD_FINALISED = (
+        "record_finalised",
+        "Every required role signed the same content: the record became final (addenda only).",
+        True,
+    )
+    FAMILY_ACKNOWLEDGED = (
+        "family_acknowledged",
+        "A family member acknowledged the plan (not a clinical signature).",
+        True,
+    )
+    FHIR_EXPORTED = (
+        "fhir_exported",
+        "The goals-of-care record and plan were exported as a FHIR Bundle (python -m interop.fhir).",
+        True,
+    )
+
+
+# Stored name -> its action, for the audit report's filter and the check that each is documented (README).
+ACTIONS: Mapping[str, AuditAction] = MappingProxyType({action.value: action for action in AuditAction})
 
 
 class UnknownAuditAction(ValueError):
@@ -278,7 +280,7 @@ def _append_statement(dialect: str) -> ReturningInsert[tuple[int, str, str]]:
 
 def record(
     session: Session,
-    action: str,
+    action: AuditAction,
     *,
     actor_user_id: int | None,
     actor_name: str,
@@ -293,13 +295,13 @@ def record(
     Returns the stored event as a transient AuditEvent (not added to the session: the row is already
     written), with its id and hashes as the database computed them.
     """
-    if action not in ACTIONS:
-        raise UnknownAuditAction(f"audit action {action!r} is not registered in auth.audit.ACTIONS")
+    if action not in ACTIONS:  # a plain string still reaches here from a caller that is not type-checked
+        raise UnknownAuditAction(f"audit action {action!r} is not registered in auth.audit.AuditAction")
     values: dict[str, Any] = {
         "occurred_at": (now or dt.datetime.now(dt.UTC)).replace(microsecond=0),
         "actor_user_id": actor_user_id,
         "actor_name": actor_name,
-        "action": action,
+        "action": ACTIONS[action].value,  # the plain string, as stored, read back and hashed
         "patient_id": patient_id,
         "target_type": target_type,
         "target_id": None if target_id is None else str(target_id),
@@ -319,7 +321,7 @@ def record(
 def record_by(
     session: Session,
     identity: Identity,
-    action: str,
+    action: AuditAction,
     *,
     patient_id: int | None = None,
     target_type: str | None = None,
@@ -374,7 +376,7 @@ _recent_views = _RecentViews(10_000)
 
 
 def record_view(
-    session: Session, identity: Identity, action: str, *, now: dt.datetime | None = None, **what: Any
+    session: Session, identity: Identity, action: AuditAction, *, now: dt.datetime | None = None, **what: Any
 ) -> bool:
     """Record that this person looked at something, as record_by(session, identity, action, **what) does,
     once per opening rather than once per rerun: the same view (action, patient, target and details

@@ -12,12 +12,13 @@ from sqlalchemy import Select, false, select
 from sqlalchemy.orm import Session
 
 from auth.identity import Identity
+from auth.refusal import Refusal
 from clinical.roles import CLINICAL_ROLES, Role
 from db import queries
 from db.models import Patient
 
 
-class AccessDenied(Exception):
+class AccessDenied(Refusal):
     """The person may not see this. The message is safe to show: it names nothing they may not see."""
 
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import streamlit as st
 
+from components import refusals
 from db.models import AlertStatus
 from services.alerts import ACTION_NOTE_MAX_CHARS, AlertRequest, AlertStep, AlertView
 
@@ -65,7 +66,10 @@ def show(
     notice = st.session_state.pop(_k(key, "notice"), None)
     if notice is not None:
         ok, message = notice
-        (st.success if ok else st.error)(message)
+        if ok:
+            st.success(message)
+        else:
+            refusals.show(message)
     if not alerts:
         st.write(empty)
         return None

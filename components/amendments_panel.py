@@ -13,15 +13,14 @@ from dataclasses import dataclass
 import streamlit as st
 
 from auth.identity import Identity
-from auth.permissions import AccessDenied
-from components import goals_of_care_form
+from auth.refusal import Refusal
+from components import goals_of_care_form, refusals
 from components.goals_of_care_view import md_escape
 from db.engine import transaction
 from db.models import AmendmentStatus
 from portal import clock
 from services.goals_of_care import amendments
-from services.goals_of_care.guards import RecordFinal
-from services.goals_of_care.record import AmendmentView, GoalsOfCareRefused, RecordView
+from services.goals_of_care.record import AmendmentView, RecordView
 
 
 def _k(key: str, name: str) -> str:
@@ -74,10 +73,8 @@ def show(identity: Identity, record: RecordView, *, key: str, form_key: str) -> 
                     reason=answer.reason,
                     now=clock.now(),
                 )
-        except (amendments.AmendmentRefused, GoalsOfCareRefused) as refused:
-            st.error("Not saved. " + "; ".join(refused.messages) + ".")
-        except (RecordFinal, AccessDenied) as problem:
-            st.error(str(problem))
+        except Refusal as refusal:
+            refusals.show(refusal)
         else:
             st.rerun()
 

@@ -14,17 +14,15 @@ import pandas as pd
 import streamlit as st
 
 from auth.identity import Identity
-from auth.permissions import AccessDenied
+from auth.refusal import Refusal
 from clinical.roles import Role
+from components import refusals
 from db.engine import transaction
 from db.models import PlanItemKind, PlanItemStatus
 from portal import clock
-from services.goals_of_care.guards import RecordFinal
 from services.goals_of_care.plan import (
     PlanItemDraft,
-    PlanItemRefused,
     PlanItemView,
-    StalePlanItem,
     add_plan_item,
     update_plan_item,
 )
@@ -82,10 +80,8 @@ def show(
                 update_plan_item(
                     session, identity, edit.item_id, edit.draft, edit.based_on_version, clock.now()
                 )
-    except PlanItemRefused as refused:
-        _saved("Not saved. " + "; ".join(refused.messages) + ".", ok=False, key=key)
-    except (StalePlanItem, RecordFinal, AccessDenied) as problem:
-        _saved(str(problem), ok=False, key=key)
+    except Refusal as refusal:
+        _saved(refusal.message, ok=False, key=key)
     else:
         _saved("Plan item saved.", ok=True, key=key)
 
@@ -95,7 +91,10 @@ def _editor(plan: Sequence[PlanItemView], *, final: bool, key: str) -> _Edit | N
     notice = st.session_state.pop(_k(key, "notice"), None)
     if notice:
         ok, text = notice
-        (st.success if ok else st.error)(text, icon=":material/check_circle:" if ok else ":material/error:")
+        if ok:
+            st.success(text, icon=":material/check_circle:")
+        else:
+            refusals.show(text, icon=":material/error:")
     if plan:
         st.table(plan_table(plan), hide_index=True)
     else:

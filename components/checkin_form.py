@@ -15,8 +15,10 @@ from typing import Any
 
 import streamlit as st
 
+from auth.refusal import Refusal
 from clinical import akps, caregiver_burden, esas, pcoc
 from clinical.pcoc import PcocPhase
+from components import refusals
 from components.severity import badge, coloured
 from db.models import CompletedBy
 from services.alerts import RULE_LABELS
@@ -139,9 +141,9 @@ def saved(result: CheckinResult, *, key: str) -> None:
     st.rerun()
 
 
-def refused(message: str, *, key: str) -> None:
+def refused(refusal: Refusal, *, key: str) -> None:
     """The page could not save the check-in: say why, right where the person pressed Save."""
-    st.error(message)
+    refusals.show(refusal)
 
 
 def _go(state: dict[str, Any], step: int) -> None:

@@ -18,17 +18,17 @@ import pandas as pd
 import streamlit as st
 
 from auth.identity import Identity
-from auth.permissions import AccessDenied
+from auth.refusal import Refusal
 from clinical import goals_of_care as gc
 from components import goals_of_care_fields as fields
+from components import refusals
 from components.goals_of_care_view import md_escape, render_content
 from db.engine import transaction
 from portal import clock
 from services.goals_of_care import amendments
-from services.goals_of_care.guards import RecordFinal
+from services.goals_of_care.guards import Refused
 from services.goals_of_care.record import (
     AddendumView,
-    GoalsOfCareRefused,
     RecordView,
     StaleVersion,
     VersionView,
@@ -156,10 +156,10 @@ def _save(identity: Identity, patient_id: int, submission: Submission, key: str)
                 )
     except StaleVersion as stale:
         _stale(stale.theirs, key=key)
-    except (GoalsOfCareRefused, amendments.AmendmentRefused) as refused:
+    except Refused as refused:  # the record's or the amendment's problems, listed one per line
         _refused(refused.messages, key=key)
-    except (RecordFinal, AccessDenied) as problem:
-        _final(str(problem), key=key)
+    except Refusal as refusal:
+        _final(refusal.message, key=key)
     else:
         assert saved is not None
         _saved(saved, key=key, author_name=identity.display_name)
@@ -210,7 +210,7 @@ def _edit(record: RecordView, *, author_name: str, key: str) -> Submission | Non
     fields.keep(state)
     # Below the form, where the person pressed Save (the page stays scrolled there).
     for message in state["messages"]:
-        st.error(message, icon=":material/error:")
+        refusals.show(message, icon=":material/error:")
     if state["theirs"] is not None:
         _show_theirs(state, key, author_name)
     if not submitted:
@@ -265,8 +265,8 @@ def _addenda(identity: Identity, record: RecordView, key: str) -> None:
         try:
             with transaction() as session:
                 amendments.add_addendum(session, identity, record.patient_id, text, clock.now())
-        except (GoalsOfCareRefused, AccessDenied) as problem:
-            st.error(str(problem))
+        except Refusal as refusal:
+            refusals.show(refusal)
         else:
             _addendum_added(key=key)
 

@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from auth.permissions import AccessDenied
+from auth.refusal import Refusal
 from clinical import esas
-from components import symptom_charts
+from components import refusals, symptom_charts
 from components.severity import badge
 from services.records import PatientRecord
 from services.symptom_views import PatientTrends
@@ -96,8 +96,8 @@ def _trends(
         window = symptom_charts.window_selector(key=key)
         try:
             trends = loader(window)
-        except AccessDenied as denied:
-            st.error(str(denied))
+        except Refusal as refusal:
+            refusals.show(refusal)
             return None
     symptom_charts.show_patient_trends(trends, key=key)
     return trends.window_days

@@ -7,6 +7,7 @@ import datetime as dt
 import streamlit as st
 
 import settings as settings_module
+from auth.audit import AuditAction
 from auth.identity import Identity
 from portal.gate import current_identity, end_session
 
@@ -16,7 +17,7 @@ def show(identity: Identity) -> None:
         st.write(f"Signed in as **{identity.display_name}**")
         st.caption(identity.role.label)
         if st.button("Sign out", key="vesper.sign_out"):
-            end_session("sign_out")
+            end_session(AuditAction.SIGN_OUT)
             st.rerun()
     _watch_idle()
 

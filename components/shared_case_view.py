@@ -19,9 +19,9 @@ from dataclasses import dataclass
 import streamlit as st
 
 from auth.identity import Identity
-from auth.permissions import AccessDenied
+from auth.refusal import Refusal
 from clinical.roles import CLINICAL_ROLES
-from components import symptom_charts
+from components import refusals, symptom_charts
 from db.engine import reading, transaction
 from portal import clock
 from services import shared_view, symptom_views
@@ -138,8 +138,8 @@ def _refresh(identity: Identity, conference_id: int, state: _State, *, force: bo
             state.view = shared_view.current(session, conference_id)
             state.choices = tuple(shared_view.case_choices(session, identity, conference_id, clock.now()))
             state.seen_version, state.denied = version, None
-    except AccessDenied as denied:  # the meeting ended, or the agenda changed under us
-        state.denied = str(denied)
+    except Refusal as refusal:  # the meeting ended, or the agenda changed under us
+        state.denied = refusal.message
     return True
 
 
@@ -217,8 +217,8 @@ def _present(
     try:
         with transaction() as session:
             view = shared_view.present(session, identity, conference_id, patient_id, window_days, clock.now())
-    except (AccessDenied, shared_view.PresentRefused) as refused:
-        st.error(str(refused))
+    except Refusal as refusal:
+        refusals.show(refusal)
         return
     state.view, state.seen_version, state.my_version = view, view.version, view.version
 
@@ -238,12 +238,12 @@ def _chart(
                 state.trends = symptom_views.patient_trends(
                     session, identity, patient_id, window_days, clock.now()
                 )
-        except AccessDenied as denied:
-            state.trends, state.refused = None, str(denied)
+        except Refusal as refusal:
+            state.trends, state.refused = None, refusal.message
         state.loaded_for = wanted
     st.markdown(f"Showing **{label}** over the last {_window_words(window_days)}")
     if state.refused is not None or state.trends is None:
-        st.warning(state.refused or "This chart could not be loaded.")
+        refusals.show(state.refused or "This chart could not be loaded.", warning=True)
         return
     symptom_charts.show_patient_trends(state.trends, key=f"{key}.chart")
 

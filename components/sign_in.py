@@ -6,6 +6,7 @@ import streamlit as st
 
 import settings as settings_module
 from auth.accounts import sign_in_with_password
+from auth.audit import AuditAction
 from db.engine import transaction
 from portal import clock
 from portal.gate import NOTICE_KEY, oidc_configured, start_session
@@ -67,5 +68,5 @@ def show_no_access() -> None:
         "patient information is shown. Your administrator can give you a role in the identity provider."
     )
     if st.button("Sign out"):
-        end_session("sign_out")
+        end_session(AuditAction.SIGN_OUT)
         st.rerun()

@@ -17,15 +17,15 @@ from typing import Any
 import streamlit as st
 
 from auth.identity import Identity
-from auth.permissions import AccessDenied
+from auth.refusal import Refusal
 from clinical.consensus import SignOffDecision
 from clinical.roles import Role
+from components import refusals
 from components.care_plan_editor import plan_table
 from components.goals_of_care_view import md_escape, render_content
 from db.engine import transaction
 from portal import clock
 from services.goals_of_care import signoff
-from services.goals_of_care.guards import RecordFinal
 from services.goals_of_care.plan import PlanItemView
 from services.goals_of_care.record import RecordView
 from services.goals_of_care.signoff import SignatureView, SignOffStatus
@@ -103,10 +103,8 @@ def _record(identity: Identity, status: SignOffStatus, action: _Action, key: str
                     action.expected_hash,
                     clock.now(),
                 )
-    except signoff.SignOffRefused as refused:
-        _refused("Not recorded. " + "; ".join(refused.messages) + ".", key=key)
-    except (signoff.ContentChanged, RecordFinal, AccessDenied) as problem:
-        _refused(str(problem), key=key)
+    except Refusal as refusal:
+        _refused(refusal.message, key=key)
     else:
         _done(_DONE[action.kind], key=key)
 
@@ -188,7 +186,10 @@ def _panel(
     notice = st.session_state.pop(_k(key, "notice"), None)
     if notice:
         ok, text = notice
-        (st.success if ok else st.error)(text, icon=":material/check_circle:" if ok else ":material/error:")
+        if ok:
+            st.success(text, icon=":material/check_circle:")
+        else:
+            refusals.show(text, icon=":material/error:")
 
     if status.is_final:
         st.success(

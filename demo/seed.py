@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from auth import audit
+from auth.audit import AuditAction
 from auth.passwords import hash_password
 from clinical.alerts import AlertRule, Checkin, Finding, evaluate_checkin, missed_checkin, suppress_repeats
 from clinical.pcoc import PcocPhase
@@ -304,7 +305,7 @@ def seed_demo(session: Session, now: dt.datetime) -> SeedSummary:
     summary = _insert(session, now)
     audit.record(
         session,
-        "demo_seeded",
+        AuditAction.DEMO_SEEDED,
         actor_user_id=None,
         actor_name="system",
         details={"mode": "seed", **asdict(summary)},
@@ -333,7 +334,7 @@ def reseed(session: Session, now: dt.datetime) -> SeedSummary:
     summary = _insert(session, now)
     audit.record(
         session,
-        "demo_seeded",
+        AuditAction.DEMO_SEEDED,
         actor_user_id=None,
         actor_name="system",
         details={"mode": "reseed", **asdict(summary), "deleted": deleted},

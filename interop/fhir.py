@@ -67,6 +67,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from auth import audit
+from auth.audit import AuditAction
+from auth.refusal import Refusal
 from clinical import goals_of_care as gc
 from clinical.consensus import SignOffDecision
 from clinical.roles import Role
@@ -175,7 +177,7 @@ class RecordExport:
     signatures: Sequence[SignatureInfo] = field(default_factory=tuple)
 
 
-class ExportRefused(LookupError):
+class ExportRefused(Refusal):
     """There is nothing to export for the id given; the message says why in plain words."""
 
 
@@ -687,7 +689,7 @@ def bundle_for_patient(session: Session, patient_id: int, now: dt.datetime) -> B
     bundle = build_bundle(record, now)
     audit.record(
         session,
-        "fhir_exported",
+        AuditAction.FHIR_EXPORTED,
         actor_user_id=None,
         actor_name="system",
         patient_id=patient_id,
@@ -727,7 +729,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with transaction() as session:
             bundle = bundle_for_patient(session, int(raw), now)
     except ExportRefused as refused:
-        print(str(refused), file=sys.stderr)
+        print(refused.message, file=sys.stderr)
         return 2
     print(bundle.model_dump_json(indent=2))
     return 0

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from auth.audit import record, report, verify
+from auth.audit import AuditAction, record, report, verify
 from auth.permissions import PageId
 from components import audit_report
 from db.engine import transaction
@@ -41,7 +41,7 @@ if st.download_button(
     with transaction() as session:
         record(
             session,
-            "audit_report_viewed",
+            AuditAction.AUDIT_REPORT_VIEWED,
             actor_user_id=identity.user_id,
             actor_name=identity.username,
             details={"download": True, "rows": len(table)},

@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from auth.admin import AdminError, create_local_user, update_user
+from auth.admin import create_local_user, update_user
 from auth.permissions import PageId
-from components import user_admin
+from auth.refusal import Refusal
+from components import refusals, user_admin
 from db.engine import transaction
 from db.queries import all_users
 from portal import clock
@@ -42,8 +43,8 @@ try:
                 session, identity, change.user_id, role=change.role, active=change.active, now=clock.now()
             )
         st.success("Change saved.")
-except AdminError as problem:
-    st.error(str(problem))
+except Refusal as refusal:
+    refusals.show(refusal)
 
 st.subheader("All accounts")
 with transaction() as session:

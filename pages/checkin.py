@@ -2,13 +2,14 @@
 
 import streamlit as st
 
-from auth.permissions import AccessDenied, PageId
+from auth.permissions import PageId
+from auth.refusal import Refusal
 from clinical.roles import CLINICAL_ROLES
 from components import checkin_form
 from db.engine import transaction
 from portal import clock
 from portal.gate import require_page
-from services.checkins import CheckinRefused, completer_choices, patients_i_can_check_in_for, save_checkin
+from services.checkins import completer_choices, patients_i_can_check_in_for, save_checkin
 
 identity = require_page(PageId.CHECKIN)
 
@@ -24,7 +25,7 @@ if draft is not None:
     try:
         with transaction() as session:
             result = save_checkin(session, identity, draft, clock.now())
-    except (CheckinRefused, AccessDenied) as problem:
-        checkin_form.refused(str(problem), key="checkin")
+    except Refusal as refusal:
+        checkin_form.refused(refusal, key="checkin")
     else:
         checkin_form.saved(result, key="checkin")

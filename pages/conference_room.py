@@ -3,8 +3,9 @@ the lobby), then the live participant list, the controls, the video tiles and th
 
 import streamlit as st
 
-from auth.permissions import AccessDenied, PageId
-from components import room_roster, shared_case_view, video_room
+from auth.permissions import PageId
+from auth.refusal import Refusal
+from components import refusals, room_roster, shared_case_view, video_room
 from db.engine import transaction
 from media.backend import JoinOutcome
 from portal import clock
@@ -33,8 +34,8 @@ chosen = room_roster.choose(choices, int(requested) if requested.isdigit() else 
 if chosen is not None:
     try:
         result = video_room.join(identity, chosen.conference_id)
-    except AccessDenied as refused:
-        st.error(str(refused))
+    except Refusal as refusal:
+        refusals.show(refusal)
     else:
         if result.outcome in (JoinOutcome.JOINED, JoinOutcome.WAITING):
             st.rerun()

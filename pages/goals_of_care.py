@@ -3,13 +3,15 @@ sign-off, the family's amendment requests, and a printable summary for the famil
 
 import streamlit as st
 
-from auth.permissions import AccessDenied, PageId
+from auth.permissions import PageId
+from auth.refusal import Refusal
 from components import (
     amendments_panel,
     care_plan_editor,
     family_summary,
     goals_of_care_form,
     goals_of_care_history,
+    refusals,
     signoff_panel,
 )
 from db.engine import transaction
@@ -44,8 +46,8 @@ try:
     with transaction() as session:
         record = open_record(session, identity, patient_id, clock.now())
         upcoming = signoff.conferences_for(session, identity, patient_id, clock.now())
-except AccessDenied as denied:
-    st.error(str(denied))
+except Refusal as refusal:
+    refusals.show(refusal)
     st.stop()
 
 # A final record's plan and sign-off are those of the conference where the team signed it off.

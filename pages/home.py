@@ -3,13 +3,14 @@ their family meetings."""
 
 import streamlit as st
 
-from auth.permissions import AccessDenied, PageId
+from auth.permissions import PageId
+from auth.refusal import Refusal
 from clinical.roles import CLINICAL_ROLES, Role
 from components import alert_list, conference_list
 from db.engine import transaction
 from portal import clock
 from portal.gate import require_page
-from services.alerts import AlertConflict, AlertRefused, alert_views, apply, sweep_missed_checkins_when_due
+from services.alerts import alert_views, apply, sweep_missed_checkins_when_due
 from services.meetings import joinable_conferences
 from services.records import home_overview
 
@@ -33,8 +34,8 @@ if identity.role in CLINICAL_ROLES:
         try:
             with transaction() as session:
                 done = apply(session, identity, request, clock.now())
-        except (AlertRefused, AlertConflict, AccessDenied) as problem:
-            alert_list.report(str(problem), ok=False, key="home_alerts")
+        except Refusal as refusal:
+            alert_list.report(refusal.message, ok=False, key="home_alerts")
         else:
             alert_list.report(done, ok=True, key="home_alerts")
 elif identity.role is Role.ADMIN:

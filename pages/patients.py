@@ -2,12 +2,13 @@
 
 import streamlit as st
 
-from auth.permissions import AccessDenied, PageId
-from components import alert_list, patient_list, patient_summary
+from auth.permissions import PageId
+from auth.refusal import Refusal
+from components import alert_list, patient_list, patient_summary, refusals
 from db.engine import transaction
 from portal import clock
 from portal.gate import require_page
-from services.alerts import AlertConflict, AlertRefused, apply, patient_alerts, sweep_missed_checkins_when_due
+from services.alerts import apply, patient_alerts, sweep_missed_checkins_when_due
 from services.records import my_patients, patient_record
 from services.symptom_views import PatientTrends, patient_trends
 
@@ -26,8 +27,8 @@ if chosen is not None:
         with transaction() as session:
             record = patient_record(session, identity, chosen, clock.now())
             alerts = patient_alerts(session, identity, chosen)
-    except AccessDenied as denied:
-        st.error(str(denied))
+    except Refusal as refusal:
+        refusals.show(refusal)
     else:
 
         def load_trends(window_days: int) -> PatientTrends:
@@ -47,7 +48,7 @@ if chosen is not None:
             try:
                 with transaction() as session:
                     done = apply(session, identity, request, clock.now())
-            except (AlertRefused, AlertConflict, AccessDenied) as problem:
-                alert_list.report(str(problem), ok=False, key="patient_alerts")
+            except Refusal as refusal:
+                alert_list.report(refusal.message, ok=False, key="patient_alerts")
             else:
                 alert_list.report(done, ok=True, key="patient_alerts")

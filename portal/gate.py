@@ -15,7 +15,7 @@ import streamlit as st
 
 import settings as settings_module
 from auth.accounts import identity_from_oidc
-from auth.audit import record
+from auth.audit import AuditAction, record
 from auth.identity import Identity
 from auth.permissions import PageId, may_open
 from auth.sessions import EXPIRY_MESSAGES, SessionClock
@@ -46,7 +46,7 @@ def start_session(identity: Identity, signed_in_at: dt.datetime | None = None) -
     st.session_state.pop(NOTICE_KEY, None)
 
 
-def end_session(action: str, details: dict[str, Any] | None = None) -> None:
+def end_session(action: AuditAction, details: dict[str, Any] | None = None) -> None:
     """Sign out: audit, forget the identity, and drop the st.login cookie when there is one."""
     identity: Identity | None = st.session_state.get(IDENTITY_KEY)
     if identity is not None:
@@ -100,7 +100,7 @@ def current_identity(*, touch: bool = True) -> Identity | None:
     current = clock.now()
     expired = session_clock.expiry(current, settings.idle_timeout, settings.absolute_timeout)
     if expired is not None:
-        end_session("timeout", {"reason": expired.value})
+        end_session(AuditAction.TIMEOUT, {"reason": expired.value})
         st.session_state[NOTICE_KEY] = EXPIRY_MESSAGES[expired]
         return None
     if touch:

@@ -21,8 +21,10 @@ from sqlalchemy.orm import Session
 
 import settings
 from auth import audit
+from auth.audit import AuditAction
 from auth.identity import Identity
 from auth.permissions import AccessDenied
+from auth.refusal import Refusal
 from clinical.alerts import AlertRule, AlertThresholds, missed_checkin
 from clinical.roles import CLINICAL_ROLES
 from db import queries
@@ -41,11 +43,11 @@ RULE_LABELS: dict[AlertRule, str] = {
 }
 
 
-class AlertRefused(Exception):
+class AlertRefused(Refusal):
     """The change cannot be saved as given (e.g. no note). The message says why; nothing was saved."""
 
 
-class AlertConflict(Exception):
+class AlertConflict(Refusal):
     """Someone else changed the alert first. The message names who and when; nothing was overwritten."""
 
 
@@ -127,7 +129,7 @@ def acknowledge(session: Session, identity: Identity, alert_id: int, now: dt.dat
         if alert.status is AlertStatus.ACKNOWLEDGED and alert.acknowledged_by_id == identity.user_id:
             return alert
         raise AlertConflict(_already(session, alert))
-    _audit(session, identity, "alert_acknowledged", alert, now)
+    _audit(session, identity, AuditAction.ALERT_ACKNOWLEDGED, alert, now)
     return alert
 
 
@@ -162,15 +164,28 @@ def action(session: Session, identity: Identity, alert_id: int, note: str, now: 
     if not changed:
         raise AlertConflict(_already(session, alert))
     if alert.acknowledged_by_id == identity.user_id and alert.acknowledged_at == alert.actioned_at:
-        _audit(session, identity, "alert_acknowledged", alert, now, with_action=True)
+        _audit(session, identity, AuditAction.ALERT_ACKNOWLEDGED, alert, now, with_action=True)
     tti = time_to_intervention(alert)
     minutes = None if tti is None else round(tti.total_seconds() / 60)
-    _audit(session, identity, "alert_actioned", alert, now, note=cleaned, minutes_to_intervention=minutes)
+    _audit(
+        session,
+        identity,
+        AuditAction.ALERT_ACTIONED,
+        alert,
+        now,
+        note=cleaned,
+        minutes_to_intervention=minutes,
+    )
     return alert
 
 
 def _audit(
-    session: Session, identity: Identity, action: str, alert: Alert, now: dt.datetime, **details: object
+    session: Session,
+    identity: Identity,
+    action: AuditAction,
+    alert: Alert,
+    now: dt.datetime,
+    **details: object,
 ) -> None:
     audit.record_by(
         session,

@@ -23,8 +23,10 @@ from sqlalchemy.orm import Session
 
 import settings
 from auth import audit
+from auth.audit import AuditAction
 from auth.identity import Identity
 from auth.permissions import AccessDenied
+from auth.refusal import Refusal
 from clinical import akps, caregiver_burden
 from clinical.alerts import AlertRule, AlertThresholds, Checkin, Finding, evaluate_checkin, suppress_repeats
 from clinical.esas import ITEM_KEYS, validate_item_scores
@@ -51,7 +53,7 @@ _COMPLETERS: dict[str, tuple[CompletedBy, ...]] = {
 }
 
 
-class CheckinRefused(Exception):
+class CheckinRefused(Refusal):
     """The check-in (or the clinician ratings) cannot be saved as given. The message says why, in plain
     words, and nothing was saved."""
 
@@ -199,7 +201,7 @@ def submit_checkin(
     audit.record_by(
         session,
         identity,
-        "clinical_create",
+        AuditAction.CLINICAL_CREATE,
         patient_id=patient.id,
         target_type="symptom_assessment",
         target_id=assessment.id,
@@ -317,7 +319,7 @@ def record_clinician_ratings(
     audit.record_by(
         session,
         identity,
-        "clinical_create",
+        AuditAction.CLINICAL_CREATE,
         patient_id=patient.id,
         target_type="clinician_rating",
         target_id=rating.id,
@@ -337,7 +339,7 @@ def record_clinician_ratings(
         audit.record_by(
             session,
             identity,
-            "clinical_update",
+            AuditAction.CLINICAL_UPDATE,
             patient_id=patient.id,
             target_type="patient",
             target_id=patient.id,
@@ -461,7 +463,7 @@ def _raise(
     session.flush()
     audit.record(
         session,
-        "alert_raised",
+        AuditAction.ALERT_RAISED,
         actor_user_id=actor.user_id if actor else None,
         actor_name=actor.username if actor else "system",
         patient_id=patient_id,

@@ -15,6 +15,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from auth import audit
+from auth.audit import AuditAction
 from auth.identity import Identity
 from auth.permissions import AccessDenied
 from clinical.roles import CLINICAL_ROLES, Role
@@ -30,16 +31,16 @@ from db.models import (
 OPEN_STATUSES = (ConferenceStatus.SCHEDULED, ConferenceStatus.IN_PROGRESS)
 
 # Room events the page reports, and the audit action each becomes.
-ROOM_EVENT_ACTIONS: dict[str, str] = {
-    "waiting": "meeting_lobby_entered",
-    "joined": "meeting_joined",
-    "admitted": "meeting_admitted",
-    "declined": "meeting_declined",
-    "left": "meeting_left",
-    "dropped": "meeting_dropped",
-    "removed": "meeting_removed",
-    "muted": "meeting_muted",
-    "ended": "meeting_ended",
+ROOM_EVENT_ACTIONS: dict[str, AuditAction] = {
+    "waiting": AuditAction.MEETING_LOBBY_ENTERED,
+    "joined": AuditAction.MEETING_JOINED,
+    "admitted": AuditAction.MEETING_ADMITTED,
+    "declined": AuditAction.MEETING_DECLINED,
+    "left": AuditAction.MEETING_LEFT,
+    "dropped": AuditAction.MEETING_DROPPED,
+    "removed": AuditAction.MEETING_REMOVED,
+    "muted": AuditAction.MEETING_MUTED,
+    "ended": AuditAction.MEETING_ENDED,
 }
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from auth import audit
+from auth.audit import AuditAction
 from auth.identity import Identity
 from auth.permissions import AccessDenied, may_view_patient, visible_patient_ids
 from clinical.roles import CLINICAL_ROLES
@@ -125,7 +126,7 @@ def patient_record(session: Session, identity: Identity, patient_id: int, now: d
     audit.record_view(
         session,
         identity,
-        "patient_viewed",
+        AuditAction.PATIENT_VIEWED,
         patient_id=patient_id,
         target_type="patient",
         target_id=patient_id,

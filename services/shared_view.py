@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from auth.identity import Identity
 from auth.permissions import AccessDenied, may_view_patient
+from auth.refusal import Refusal
 from clinical.roles import CLINICAL_ROLES
 from db import queries
 from db.models import SharedView, User
@@ -28,7 +29,7 @@ from services.meetings import meeting_access
 MAX_WINDOW_DAYS = 730
 
 
-class PresentRefused(ValueError):
+class PresentRefused(Refusal):
     """The view asked for cannot be shown; the message says why in plain words."""
 
 

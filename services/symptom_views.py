@@ -17,6 +17,7 @@ from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from auth import audit
+from auth.audit import AuditAction
 from auth.identity import Identity
 from auth.permissions import AccessDenied, may_view_as_team_member
 from clinical.roles import CLINICAL_ROLES
@@ -161,7 +162,7 @@ def patient_trends(
     audit.record_view(
         session,
         identity,
-        "patient_viewed",
+        AuditAction.PATIENT_VIEWED,
         patient_id=patient_id,
         target_type="patient",
         target_id=patient_id,

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from auth import audit
+from auth.audit import AuditAction
 from auth.identity import Identity
 from clinical import goals_of_care as gc
 from db.models import Addendum, AmendmentRequest, AmendmentStatus
@@ -73,7 +74,7 @@ def _add_addendum(
     audit.record_by(
         session,
         identity,
-        "addendum_added",
+        AuditAction.ADDENDUM_ADDED,
         patient_id=patient_id,
         target_type="addendum",
         target_id=addendum.id,
@@ -115,7 +116,7 @@ def request_amendment(
     audit.record_by(
         session,
         identity,
-        "amendment_requested",
+        AuditAction.AMENDMENT_REQUESTED,
         patient_id=patient_id,
         target_type="amendment_request",
         target_id=request.id,
@@ -189,7 +190,7 @@ def answer_amendment(
     audit.record_by(
         session,
         identity,
-        "amendment_accepted" if accept else "amendment_refused",
+        AuditAction.AMENDMENT_ACCEPTED if accept else AuditAction.AMENDMENT_REFUSED,
         patient_id=patient_id,
         target_type="amendment_request",
         target_id=request.id,

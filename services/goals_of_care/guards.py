@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from auth import audit
 from auth.identity import Identity
 from auth.permissions import AccessDenied
+from auth.refusal import Refusal
 from clinical.roles import CLINICAL_ROLES, Role
 from db import queries
 from db.models import (
@@ -47,15 +48,18 @@ _Row = TypeVar("_Row", PlanItem, AmendmentRequest)
 # ---------------------------------------------------------------------------------------------- refusals
 
 
-class Refused(Exception):
-    """Input that cannot be saved as given. `messages` say why in plain words; nothing was written."""
+class Refused(Refusal):
+    """Input that cannot be saved as given; nothing was written. `messages` say why, one problem each, so a
+    form can list them; `message` says it in one sentence, after `lead`."""
+
+    lead = "Not saved."
 
     def __init__(self, messages: Sequence[str]) -> None:
         self.messages = list(messages)
-        super().__init__("Not saved. " + "; ".join(self.messages) + ".")
+        super().__init__(f"{self.lead} " + "; ".join(self.messages) + ".")
 
 
-class RecordFinal(Exception):
+class RecordFinal(Refusal):
     """The record was signed off by the whole team and is read-only: only addenda may follow."""
 
 

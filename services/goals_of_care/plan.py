@@ -24,7 +24,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from auth import audit
+from auth.audit import AuditAction
 from auth.identity import Identity
+from auth.refusal import Refusal
 from clinical import goals_of_care as gc
 from clinical.roles import CLINICAL_ROLES, Role
 from db import queries
@@ -76,7 +78,7 @@ class PlanItemRefused(guards.Refused):
     """A plan item as entered cannot be saved."""
 
 
-class StalePlanItem(Exception):
+class StalePlanItem(Refusal):
     """Someone changed the plan item after the editor opened it; `theirs` is the item as it is now."""
 
     def __init__(self, theirs: PlanItemView) -> None:
@@ -155,7 +157,7 @@ def void_stale_signatures(session: Session, actor: Identity, patient_id: int, no
         audit.record_by(
             session,
             actor,
-            "signoffs_voided",
+            AuditAction.SIGNOFFS_VOIDED,
             patient_id=patient_id,
             target_type="sign_off",
             target_id=",".join(str(s.id) for s in voided)[:60],
@@ -272,7 +274,7 @@ def add_plan_item(
     )
     session.add(item)
     session.flush()
-    _audit_item(session, identity, item, "plan_item_added", now)
+    _audit_item(session, identity, item, AuditAction.PLAN_ITEM_ADDED, now)
     void_stale_signatures(session, identity, patient_id, now)
     return _plan_view(item, guards.display_names(session, {item.owner_user_id}))
 
@@ -301,7 +303,7 @@ def update_plan_item(
     item.updated_at = now
     flag_modified(item, "updated_at")
     session.flush()
-    _audit_item(session, identity, item, "plan_item_changed", now, before=before)
+    _audit_item(session, identity, item, AuditAction.PLAN_ITEM_CHANGED, now, before=before)
     void_stale_signatures(session, identity, item.patient_id, now)
     return _plan_view(item, guards.display_names(session, {item.owner_user_id}))
 
@@ -310,7 +312,7 @@ def _audit_item(
     session: Session,
     identity: Identity,
     item: PlanItem,
-    action: str,
+    action: AuditAction,
     now: dt.datetime,
     before: dict[str, Any] | None = None,
 ) -> None:

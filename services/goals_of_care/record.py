@@ -31,7 +31,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from auth import audit
+from auth.audit import AuditAction
 from auth.identity import Identity
+from auth.refusal import Refusal
 from clinical import goals_of_care as gc
 from db.models import (
     Addendum,
@@ -64,7 +66,7 @@ class VersionView:
     reason: str
 
 
-class StaleVersion(Exception):
+class StaleVersion(Refusal):
     """Someone saved the record after the editor opened it. `theirs` is their version, to show beside the
     editor's own text (which the caller still holds: nothing was saved and nothing overwritten)."""
 
@@ -205,7 +207,7 @@ def _audit_viewed(
     audit.record_view(
         session,
         identity,
-        "goals_of_care_viewed",
+        AuditAction.GOALS_OF_CARE_VIEWED,
         patient_id=patient_id,
         target_type="goals_of_care",
         target_id=document_id,
@@ -364,7 +366,7 @@ def write_version(
     audit.record_by(
         session,
         identity,
-        "goals_of_care_saved",
+        AuditAction.GOALS_OF_CARE_SAVED,
         patient_id=patient_id,
         target_type="goals_of_care_version",
         target_id=saved.id,

@@ -31,8 +31,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from auth import audit
+from auth.audit import AuditAction
 from auth.identity import Identity
 from auth.permissions import AccessDenied
+from auth.refusal import Refusal
 from clinical import consensus
 from clinical.consensus import SignOffDecision
 from clinical.roles import CLINICAL_ROLES, Role
@@ -62,8 +64,11 @@ REASON_MAX_CHARS = 2000
 class SignOffRefused(guards.Refused):
     """The signature, dissent or override cannot be recorded as given; nothing was written."""
 
+    # A signature is recorded, not saved: the words the sign-off panel has always shown.
+    lead = "Not recorded."
 
-class ContentChanged(Exception):
+
+class ContentChanged(Refusal):
     """The goals of care or the plan changed after the signer opened them; nothing was signed."""
 
     def __init__(self, current_hash: str | None) -> None:
@@ -301,7 +306,7 @@ def _maybe_finalise(
     audit.record_by(
         session,
         identity,
-        "record_finalised",
+        AuditAction.RECORD_FINALISED,
         patient_id=patient_id,
         target_type="goals_of_care",
         target_id=doc.id,
@@ -382,7 +387,7 @@ def set_roles(
     audit.record_by(
         session,
         identity,
-        "signoff_roles_set",
+        AuditAction.SIGNOFF_ROLES_SET,
         target_type="conference",
         target_id=conference_id,
         details={"required": [r.value for r in needed], "optional": [r.value for r in extra]},
@@ -449,7 +454,7 @@ def _decide(
     audit.record_by(
         session,
         identity,
-        "signoff_signed" if decision is SignOffDecision.AGREE else "signoff_dissented",
+        AuditAction.SIGNOFF_SIGNED if decision is SignOffDecision.AGREE else AuditAction.SIGNOFF_DISSENTED,
         patient_id=patient_id,
         target_type="sign_off",
         target_id=row.id,
@@ -535,7 +540,7 @@ def withdraw(session: Session, identity: Identity, sign_off_id: int, now: dt.dat
     audit.record_by(
         session,
         identity,
-        "signoff_withdrawn",
+        AuditAction.SIGNOFF_WITHDRAWN,
         patient_id=row.patient_id,
         target_type="sign_off",
         target_id=row.id,
@@ -564,7 +569,7 @@ def override_dissent(
     audit.record_by(
         session,
         identity,
-        "signoff_dissent_overridden",
+        AuditAction.SIGNOFF_DISSENT_OVERRIDDEN,
         patient_id=row.patient_id,
         target_type="sign_off",
         target_id=row.id,
@@ -644,7 +649,7 @@ def family_acknowledge(
     audit.record_by(
         session,
         identity,
-        "family_acknowledged",
+        AuditAction.FAMILY_ACKNOWLEDGED,
         patient_id=patient_id,
         target_type="family_acknowledgement",
         target_id=ack.id,
