@@ -351,6 +351,13 @@ def test_seeding_twice_refuses_and_changes_nothing(engine: Engine, seeded: SeedS
     assert after == before, "restarting the demo would duplicate patients and accounts"
 
 
+def test_cli_refuses_a_now_without_a_time_zone(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        demo.seed.main(["--now", "2026-11-30T09:30:00"])
+    assert exit_info.value.code == 2, "a seed at an instant read in an unknown time zone would go ahead"
+    assert "has no time zone" in capsys.readouterr().err
+
+
 def test_naive_now_is_refused_before_anything_is_written(engine: Engine) -> None:
     with pytest.raises(ValueError, match="timezone-aware"), transaction(engine) as session:
         seed_demo(session, NOW.replace(tzinfo=None))
@@ -440,9 +447,15 @@ def test_cli_without_demo_mode_seeds_nothing(db_url: str, engine: Engine) -> Non
 
 
 def test_cli_in_demo_mode_seeds_once(db_url: str, engine: Engine) -> None:
-    first = _run_cli(db_url, demo="1")
+    first = _run_cli(db_url, "--now", "2026-11-30T09:30:00Z", demo="1")
     assert first.returncode == 0 and "seeded demo data" in first.stdout, (
         f"starting in demo mode would leave an empty portal: {first.stdout} {first.stderr}"
+    )
+    with transaction(engine) as session:
+        seeded_at = session.scalar(select(AuditEvent.occurred_at).where(AuditEvent.action == "demo_seeded"))
+        starts = sorted(session.scalars(select(Conference.starts_at)))
+    assert seeded_at == NOW and starts[0].date() == NOW.date() - dt.timedelta(days=7), (
+        "`--now` would not seed as of the instant given"
     )
     patients = _count(engine, Patient)
     second = _run_cli(db_url, demo="1")
