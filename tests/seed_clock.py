@@ -14,8 +14,8 @@ def seed_instant(real_now: datetime) -> datetime:
     about noon on). Seeded at a fixed time of day, every run gets the same data, shifted by whole days.
 
     Why midnight, and why today's: the app server still runs on the real clock, so the data must stay
-    recent to it (meetings still ahead, check-ins a day old at most, alerts of the right age), and it
-    must never lie in the server's future, so the instant may not come after the real one at any hour.
+    recent to it (meetings still ahead, the latest check-ins from the day before, alerts of the right
+    age), and it must never lie in the server's future, so the instant may not come after the real one.
     Today's midnight is the latest such time of day; the server then sees the data between 0 and 24 hours
     after it was seeded, and tests/db/test_seed.py checks that nothing the server works out for itself
     (who is overdue for a check-in) changes within those 24 hours.
