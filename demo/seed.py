@@ -5,6 +5,7 @@ for a real patient.
 
     VESPER_DEMO=1 python -m demo.seed             # seed only if the database is empty
     VESPER_DEMO=1 python -m demo.seed --reseed    # wipe everything but the audit trail, then seed again
+    VESPER_DEMO=1 python -m demo.seed --now 2026-12-07T00:00:00Z   # as if it were that instant
 
 The same `now` always gives the same data (one seeded random.Random), so a screenshot, a bug report or a
 test can point at "Margaret Thornbury's check-in of 3 days ago" and mean the same row everywhere.
@@ -946,10 +947,29 @@ def _attendance(
     return rows
 
 
+def _instant(text: str) -> dt.datetime:
+    """An aware datetime from ISO 8601 text; a naive one is refused, as seed_demo would refuse it."""
+    try:
+        instant = dt.datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 instant: {text!r}") from exc
+    if instant.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} has no time zone; add one, e.g. Z or +00:00")
+    return instant
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m demo.seed", description="Load synthetic demo data.")
     parser.add_argument(
         "--reseed", action="store_true", help="delete all data except the audit trail, then seed again"
+    )
+    parser.add_argument(
+        "--now",
+        type=_instant,
+        default=None,
+        metavar="INSTANT",
+        help="seed as if it were this ISO 8601 instant with a time zone, e.g. 2026-12-07T00:00:00Z "
+        "(default: the current time)",
     )
     args = parser.parse_args(argv)
 
@@ -961,7 +981,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from db.engine import transaction
 
-    now = dt.datetime.now(dt.UTC)
+    now = args.now or dt.datetime.now(dt.UTC)
     with transaction() as session:
         if args.reseed:
             summary = reseed(session, now)

@@ -125,3 +125,13 @@ def test_the_followed_chart_keeps_its_place_when_the_pickers_come_and_go(engine,
     nurse.toggle(key="case.following").set_value(False).run()
     assert nurse.selectbox(key="case.case"), "looking on her own, the nurse has the pickers"
     assert following is not None and _place_of(nurse, "Looking on your own") == following
+
+
+def test_a_follower_polls_often_enough_for_the_two_second_promise():
+    """The issue promises followers the presenter's change within 2 s: one poll every POLL_SECONDS, then
+    one rerun of the fragment. The browser test checks that the follower's page catches up by itself and
+    prints how long it took; a stopwatch assertion there failed on loaded machines, so the promise's
+    arithmetic is checked here instead."""
+    from components import shared_case_view
+
+    assert shared_case_view.POLL_SECONDS <= 1.0, "a follower would wait longer than promised for a change"

