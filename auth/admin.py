@@ -58,14 +58,11 @@ def create_local_user(
         password_hash=hash_password(password),
         created_at=now,
     )
-    session.add(user)
-    session.flush()
-    audit.record_by(
+    audit.record_created(
         session,
         admin,
         AuditAction.USER_CREATED,
-        target_type="user",
-        target_id=user.id,
+        user,
         details={"username": username, "role": role.value},
         now=now,
     )

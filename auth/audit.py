@@ -13,6 +13,7 @@ import enum
 import functools
 import hashlib
 import json
+import re
 import sys
 import threading
 from collections import OrderedDict
@@ -340,6 +341,39 @@ def record_by(
         patient_id=patient_id,
         target_type=target_type,
         target_id=target_id,
+        details=details,
+        now=now,
+    )
+
+
+def target_type_of(row: object) -> str:
+    """The audit trail's name for a kind of row: its model's name in snake case (SignOff -> "sign_off")."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", type(row).__name__).lower()
+
+
+def record_created(
+    session: Session,
+    actor: Identity | None,
+    action: AuditAction,
+    row: Any,
+    *,
+    patient_id: int | None = None,
+    details: dict[str, Any] | None = None,
+    now: dt.datetime | None = None,
+) -> AuditEvent:
+    """Store a new row and append the event that says who created it: the row is the event's target and
+    its patient (or `patient_id`, for a row that reaches its patient through another) the event's patient.
+    `actor` None means the portal acted by itself (actor "system")."""
+    session.add(row)
+    session.flush()
+    return record(
+        session,
+        action,
+        actor_user_id=actor.user_id if actor else None,
+        actor_name=actor.username if actor else "system",
+        patient_id=patient_id if patient_id is not None else getattr(row, "patient_id", None),
+        target_type=target_type_of(row),
+        target_id=row.id,
         details=details,
         now=now,
     )

@@ -196,15 +196,11 @@ def submit_checkin(
         other_score=other_value,
         **scores,
     )
-    session.add(assessment)
-    session.flush()
-    audit.record_by(
+    audit.record_created(
         session,
         identity,
         AuditAction.CLINICAL_CREATE,
-        patient_id=patient.id,
-        target_type="symptom_assessment",
-        target_id=assessment.id,
+        assessment,
         details={
             "completed_by": completed_by.value,
             "answered": sorted(k for k, v in scores.items() if v is not None),
@@ -314,15 +310,11 @@ def record_clinician_ratings(
         caregiver_burden_instrument=instrument,
         caregiver_burden_total=caregiver_burden_total,  # type: ignore[arg-type]
     )
-    session.add(rating)
-    session.flush()
-    audit.record_by(
+    audit.record_created(
         session,
         identity,
         AuditAction.CLINICAL_CREATE,
-        patient_id=patient.id,
-        target_type="clinician_rating",
-        target_id=rating.id,
+        rating,
         details={
             "pcoc_phase": phase.value if phase else None,
             "akps": akps_level,
@@ -459,19 +451,8 @@ def _raise(
         raised_at=now,
         condition_key=finding.condition_key,
     )
-    session.add(alert)
-    session.flush()
-    audit.record(
-        session,
-        AuditAction.ALERT_RAISED,
-        actor_user_id=actor.user_id if actor else None,
-        actor_name=actor.username if actor else "system",
-        patient_id=patient_id,
-        target_type="alert",
-        target_id=alert.id,
-        details={"rule": alert.rule.value, "condition_key": finding.condition_key},
-        now=now,
-    )
+    details = {"rule": alert.rule.value, "condition_key": finding.condition_key}
+    audit.record_created(session, actor, AuditAction.ALERT_RAISED, alert, details=details, now=now)
     return RaisedAlert(alert.id, alert.rule, alert.item, alert.message)
 
 

@@ -69,15 +69,11 @@ def _add_addendum(
     addendum = Addendum(
         patient_id=patient_id, document_id=doc.id, author_id=identity.user_id, text=text, created_at=now
     )
-    session.add(addendum)
-    session.flush()
-    audit.record_by(
+    audit.record_created(
         session,
         identity,
         AuditAction.ADDENDUM_ADDED,
-        patient_id=patient_id,
-        target_type="addendum",
-        target_id=addendum.id,
+        addendum,
         details={"final": doc.final_at is not None, "chars": len(text)},
         now=now,
     )
@@ -111,15 +107,11 @@ def request_amendment(
         status=AmendmentStatus.REQUESTED,
         requested_at=now,
     )
-    session.add(request)
-    session.flush()
-    audit.record_by(
+    audit.record_created(
         session,
         identity,
         AuditAction.AMENDMENT_REQUESTED,
-        patient_id=patient_id,
-        target_type="amendment_request",
-        target_id=request.id,
+        request,
         details={"about_version": latest.version_number if latest else None, "chars": len(request.text)},
         now=now,
     )

@@ -361,15 +361,12 @@ def write_version(
         created_at=now,
         reason=reason,
     )
-    session.add(saved)
-    session.flush()
-    audit.record_by(
+    audit.record_created(
         session,
         identity,
         AuditAction.GOALS_OF_CARE_SAVED,
+        saved,
         patient_id=patient_id,
-        target_type="goals_of_care_version",
-        target_id=saved.id,
         details={
             "version": saved.version_number,
             "reason": reason,

@@ -449,15 +449,11 @@ def _decide(
         content_sha256=now_hash,
         signed_at=now,
     )
-    session.add(row)
-    session.flush()
-    audit.record_by(
+    audit.record_created(
         session,
         identity,
         AuditAction.SIGNOFF_SIGNED if decision is SignOffDecision.AGREE else AuditAction.SIGNOFF_DISSENTED,
-        patient_id=patient_id,
-        target_type="sign_off",
-        target_id=row.id,
+        row,
         details={
             "conference_id": conference_id,
             "role": identity.role.value,
@@ -644,15 +640,11 @@ def family_acknowledge(
         note=text,
         acknowledged_at=now,
     )
-    session.add(ack)
-    session.flush()
-    audit.record_by(
+    audit.record_created(
         session,
         identity,
         AuditAction.FAMILY_ACKNOWLEDGED,
-        patient_id=patient_id,
-        target_type="family_acknowledgement",
-        target_id=ack.id,
+        ack,
         details={"conference_id": conference_id, "content_sha256": now_hash},
         now=now,
     )
