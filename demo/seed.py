@@ -303,16 +303,7 @@ def seed_demo(session: Session, now: dt.datetime) -> SeedSummary:
             f"the database already has data ({users} users, {patients} patients); the demo seed only fills "
             "an empty database. Use reseed() or `python -m demo.seed --reseed` to replace it on purpose."
         )
-    summary = _insert(session, now)
-    audit.record(
-        session,
-        AuditAction.DEMO_SEEDED,
-        actor_user_id=None,
-        actor_name="system",
-        details={"mode": "seed", **asdict(summary)},
-        now=now,
-    )
-    return summary
+    return _insert_and_audit(session, now, {"mode": "seed"})
 
 
 def reseed(session: Session, now: dt.datetime) -> SeedSummary:
@@ -332,13 +323,20 @@ def reseed(session: Session, now: dt.datetime) -> SeedSummary:
         deleted[table.name] = max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
     # SQLite reuses freed ids, so a stale object in the identity map could collide with a new row.
     session.expunge_all()
+    return _insert_and_audit(session, now, {"mode": "reseed"}, deleted=deleted)
+
+
+def _insert_and_audit(
+    session: Session, now: dt.datetime, mode: dict[str, str], **extra: dict[str, int]
+) -> SeedSummary:
+    """Insert the demo rows, then record one `demo_seeded` event (actor "system") with what was made."""
     summary = _insert(session, now)
     audit.record(
         session,
         AuditAction.DEMO_SEEDED,
         actor_user_id=None,
         actor_name="system",
-        details={"mode": "reseed", **asdict(summary), "deleted": deleted},
+        details={**mode, **asdict(summary), **extra},
         now=now,
     )
     return summary
@@ -440,27 +438,20 @@ def _insert(session: Session, now: dt.datetime) -> SeedSummary:
 
 def _users(now: dt.datetime) -> dict[str, User]:
     created = now - dt.timedelta(days=200)
-    users = {
-        a.username: User(
-            username=a.username,
-            display_name=a.display_name,
-            email=f"{a.username}@{DEMO_EMAIL_DOMAIN}",
-            role=a.role,
-            password_hash=hash_password(a.password),
-            created_at=created,
-        )
-        for a in DEMO_ACCOUNTS
-    }
-    for username, role, display_name in _EXTRA_CLINICIANS:
-        users[username] = User(
+    # Extra clinicians get no password hash: they cannot sign in.
+    people = [(a.username, a.role, a.display_name, a.password) for a in DEMO_ACCOUNTS]
+    people += [(username, role, name, None) for username, role, name in _EXTRA_CLINICIANS]
+    return {
+        username: User(
             username=username,
             display_name=display_name,
             email=f"{username}@{DEMO_EMAIL_DOMAIN}",
             role=role,
-            password_hash=None,
+            password_hash=hash_password(password) if password is not None else None,
             created_at=created,
         )
-    return users
+        for username, role, display_name, password in people
+    }
 
 
 def _patient(rng: random.Random, number: int, spec: _PatientSpec, now: dt.datetime) -> Patient:

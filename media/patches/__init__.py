@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import ModuleType
+from typing import NamedTuple
 
 from media.hub import MediaHub
 from media.patches import aioice_consent, aiortc_forwarding, webrtc_frontend
@@ -38,91 +40,106 @@ class Patch:
     installed: Callable[[], bool]
 
 
+class _Hook(NamedTuple):
+    """What differs between the hooks into one package; _hooks_into adds what they share."""
+
+    name: str
+    target: str
+    guard: str
+    retire_when: str
+    check: Callable[[], object]
+    installed: Callable[[], bool]
+
+
+def _hooks_into(package: str, module: ModuleType, pinned: str, *hooks: _Hook) -> tuple[Patch, ...]:
+    """The Patch entries of one module of media/patches/, all checked against the same pinned `package`."""
+    return tuple(Patch(module=module.__name__, package=package, pinned=pinned, **h._asdict()) for h in hooks)
+
+
+# Each _Hook is (name, target, guard, retire_when, check, installed), as in Patch.
 PATCHES: tuple[Patch, ...] = (
-    Patch(
-        name="aiortc-passthrough-receiver",
-        module=aiortc_forwarding.__name__,
-        package="aiortc",
-        target="aiortc.rtcrtpreceiver.decoder_worker (replaced by a dispatcher: receivers on the hub's loop "
-        "get media.passthrough.passthrough_worker, all others aiortc's own decoder)",
-        pinned=aiortc_forwarding.PINNED_AIORTC,
-        guard="aiortc version; decoder_worker(loop, input_q, output_q, decode_error); "
-        "RTCRtpReceiver._send_rtcp_pli(self, media_ssrc)",
-        retire_when="aiortc lets an RTCRtpReceiver hand out encoded frames without decoding them "
-        "(an encoded-frame or forwarding API)",
-        check=aiortc_forwarding.check_versions,
-        installed=aiortc_forwarding.installed,
+    *_hooks_into(
+        "aiortc",
+        aiortc_forwarding,
+        aiortc_forwarding.PINNED_AIORTC,
+        _Hook(
+            "aiortc-passthrough-receiver",
+            "aiortc.rtcrtpreceiver.decoder_worker (replaced by a dispatcher: receivers on the hub's loop "
+            "get media.passthrough.passthrough_worker, all others aiortc's own decoder)",
+            "aiortc version; decoder_worker(loop, input_q, output_q, decode_error); "
+            "RTCRtpReceiver._send_rtcp_pli(self, media_ssrc)",
+            "aiortc lets an RTCRtpReceiver hand out encoded frames without decoding them "
+            "(an encoded-frame or forwarding API)",
+            aiortc_forwarding.check_versions,
+            aiortc_forwarding.installed,
+        ),
+        _Hook(
+            "aiortc-keyframe-request",
+            "aiortc.rtcrtpsender.RTCRtpSender._send_keyframe (wrapped: a subscriber's PLI/FIR also "
+            "reaches the hub's forwarding track)",
+            "aiortc version; RTCRtpSender._send_keyframe(self)",
+            "aiortc tells a sender's track about keyframe requests (an event or callback for "
+            "PLI/FIR on RTCRtpSender)",
+            aiortc_forwarding.check_versions,
+            aiortc_forwarding.keyframe_hook_installed,
+        ),
     ),
-    Patch(
-        name="aiortc-keyframe-request",
-        module=aiortc_forwarding.__name__,
-        package="aiortc",
-        target="aiortc.rtcrtpsender.RTCRtpSender._send_keyframe (wrapped: a subscriber's PLI/FIR also "
-        "reaches the hub's forwarding track)",
-        pinned=aiortc_forwarding.PINNED_AIORTC,
-        guard="aiortc version; RTCRtpSender._send_keyframe(self)",
-        retire_when="aiortc tells a sender's track about keyframe requests (an event or callback for "
-        "PLI/FIR on RTCRtpSender)",
-        check=aiortc_forwarding.check_versions,
-        installed=aiortc_forwarding.keyframe_hook_installed,
+    *_hooks_into(
+        "aioice",
+        aioice_consent,
+        aioice_consent.PINNED_AIOICE,
+        _Hook(
+            "aioice-consent-freshness",
+            "aioice.ice.Connection.query_consent (replaced: consent expires 30 s after the last answered "
+            "check, RFC 7675, and late answers count)",
+            "aioice version; query_consent(self) is a coroutine; build_request(self, pair, nominate); "
+            "StunProtocol.request(self, request, addr, integrity_key, retransmissions); the source of "
+            "connect(), close(), __init__ and the original query_consent; TransactionTimeout is a "
+            "TransactionError",
+            "aioice expires consent as RFC 7675 says (30 s without an answered check) instead of "
+            "after six single-attempt checks with a 0.5 s timeout",
+            aioice_consent.check_versions,
+            aioice_consent.installed,
+        ),
     ),
-    Patch(
-        name="aioice-consent-freshness",
-        module=aioice_consent.__name__,
-        package="aioice",
-        target="aioice.ice.Connection.query_consent (replaced: consent expires 30 s after the last answered "
-        "check, RFC 7675, and late answers count)",
-        pinned=aioice_consent.PINNED_AIOICE,
-        guard="aioice version; query_consent(self) is a coroutine; build_request(self, pair, nominate); "
-        "StunProtocol.request(self, request, addr, integrity_key, retransmissions); the source of connect(), "
-        "close(), __init__ and the original query_consent; TransactionTimeout is a TransactionError",
-        retire_when="aioice expires consent as RFC 7675 says (30 s without an answered check) instead of "
-        "after six single-attempt checks with a 0.5 s timeout",
-        check=aioice_consent.check_versions,
-        installed=aioice_consent.installed,
-    ),
-    Patch(
-        name="webrtc-hub-loop",
-        module=webrtc_frontend.__name__,
-        package="streamlit-webrtc",
-        target="streamlit_webrtc.webrtc.get_global_event_loop and get_global_relay (replaced: peer "
-        "connections run on the hub's loop, with no MediaRelay); streamlit_webrtc.webrtc._live_workers "
-        "(read, to find the peer connection behind a track)",
-        pinned=webrtc_frontend.WEBRTC_FRONTEND_VERSION,
-        guard="streamlit-webrtc version; both functions exist and WebRtcWorker.__init__ calls them; "
-        "_live_workers exists",
-        retire_when="streamlit-webrtc's webrtc_streamer accepts an event loop and a relay (and exposes the "
-        "peer connection behind a sink's track)",
-        check=webrtc_frontend.check_worker_hooks,
-        installed=webrtc_frontend.webrtc_hooks_installed,
-    ),
-    Patch(
-        name="webrtc-answer-each-offer",
-        module=webrtc_frontend.__name__,
-        package="streamlit-webrtc",
-        target="streamlit_webrtc.component._handle_worker_lifecycle (wrapped, using _reset_context: every "
-        "new SDP offer gets its own answer)",
-        pinned=webrtc_frontend.WEBRTC_FRONTEND_VERSION,
-        guard="streamlit-webrtc version; _handle_worker_lifecycle and _reset_context exist",
-        retire_when="streamlit-webrtc resets a component's context when a new offer arrives, instead of "
-        "handing the browser the previous connection's answer",
-        check=webrtc_frontend.check_lifecycle,
-        installed=webrtc_frontend.lifecycle_wrapped,
-    ),
-    Patch(
-        name="webrtc-fixed-frontend",
-        module=webrtc_frontend.__name__,
-        package="streamlit-webrtc",
-        target="streamlit-webrtc's minified frontend bundle (frontend/dist/assets/index-*.js, string-patched "
-        "into a copy: ONE_CONNECTION_PER_START, RIDE_OUT_DISCONNECTED), served by replacing "
-        "streamlit_webrtc.component._component_func and registering it in Streamlit's component_registry",
-        pinned=webrtc_frontend.WEBRTC_FRONTEND_VERSION,
-        guard="streamlit-webrtc version; one index-*.js; each replaced text occurs exactly once, the two "
-        "halves of the start() fix within 4000 characters; webrtc_streamer calls _component_func",
-        retire_when="streamlit-webrtc's frontend dispatches SIGNALLING_START before it awaits the WebRTC "
-        "adapter, and stops a connection only when it is failed or closed, not disconnected",
-        check=webrtc_frontend.check_frontend,
-        installed=webrtc_frontend.fixed_frontend_served,
+    *_hooks_into(
+        "streamlit-webrtc",
+        webrtc_frontend,
+        webrtc_frontend.WEBRTC_FRONTEND_VERSION,
+        _Hook(
+            "webrtc-hub-loop",
+            "streamlit_webrtc.webrtc.get_global_event_loop and get_global_relay (replaced: peer "
+            "connections run on the hub's loop, with no MediaRelay); streamlit_webrtc.webrtc._live_workers "
+            "(read, to find the peer connection behind a track)",
+            "streamlit-webrtc version; both functions exist and WebRtcWorker.__init__ calls them; "
+            "_live_workers exists",
+            "streamlit-webrtc's webrtc_streamer accepts an event loop and a relay (and exposes the "
+            "peer connection behind a sink's track)",
+            webrtc_frontend.check_worker_hooks,
+            webrtc_frontend.webrtc_hooks_installed,
+        ),
+        _Hook(
+            "webrtc-answer-each-offer",
+            "streamlit_webrtc.component._handle_worker_lifecycle (wrapped, using _reset_context: every "
+            "new SDP offer gets its own answer)",
+            "streamlit-webrtc version; _handle_worker_lifecycle and _reset_context exist",
+            "streamlit-webrtc resets a component's context when a new offer arrives, instead of "
+            "handing the browser the previous connection's answer",
+            webrtc_frontend.check_lifecycle,
+            webrtc_frontend.lifecycle_wrapped,
+        ),
+        _Hook(
+            "webrtc-fixed-frontend",
+            "streamlit-webrtc's minified frontend bundle (frontend/dist/assets/index-*.js, string-patched "
+            "into a copy: ONE_CONNECTION_PER_START, RIDE_OUT_DISCONNECTED), served by replacing "
+            "streamlit_webrtc.component._component_func and registering it in Streamlit's component_registry",
+            "streamlit-webrtc version; one index-*.js; each replaced text occurs exactly once, the two "
+            "halves of the start() fix within 4000 characters; webrtc_streamer calls _component_func",
+            "streamlit-webrtc's frontend dispatches SIGNALLING_START before it awaits the WebRTC "
+            "adapter, and stops a connection only when it is failed or closed, not disconnected",
+            webrtc_frontend.check_frontend,
+            webrtc_frontend.fixed_frontend_served,
+        ),
     ),
 )
 
