@@ -63,50 +63,42 @@ def sign_in_with_password(
         return SignInResult(SignInOutcome.WRONG)
 
     if user.locked_until is not None and user.locked_until > now:
-        audit.record(
+        _record_for(
             session,
+            user,
             AuditAction.SIGN_IN_FAILED,
-            actor_user_id=user.id,
-            actor_name=user.username,
-            details={"reason": "account locked", "locked_until": user.locked_until},
-            now=now,
+            {"reason": "account locked", "locked_until": user.locked_until},
+            now,
         )
         return SignInResult(SignInOutcome.LOCKED)
 
     if not verify_password(user.password_hash, password):
         user.failed_attempts += 1
-        audit.record(
+        _record_for(
             session,
+            user,
             AuditAction.SIGN_IN_FAILED,
-            actor_user_id=user.id,
-            actor_name=user.username,
-            details={"reason": "wrong password", "failed_attempts": user.failed_attempts},
-            now=now,
+            {"reason": "wrong password", "failed_attempts": user.failed_attempts},
+            now,
         )
         if user.failed_attempts >= settings.lockout_attempts:
             user.locked_until = now + settings.lockout_duration
             user.failed_attempts = 0
-            audit.record(
-                session,
-                AuditAction.ACCOUNT_LOCKED,
-                actor_user_id=user.id,
-                actor_name=user.username,
-                details={"locked_until": user.locked_until},
-                now=now,
-            )
+            _record_for(session, user, AuditAction.ACCOUNT_LOCKED, {"locked_until": user.locked_until}, now)
         return SignInResult(SignInOutcome.WRONG)
 
     user.failed_attempts = 0
     user.locked_until = None
-    audit.record(
-        session,
-        AuditAction.SIGN_IN,
-        actor_user_id=user.id,
-        actor_name=user.username,
-        details={"method": "password"},
-        now=now,
-    )
+    _record_for(session, user, AuditAction.SIGN_IN, {"method": "password"}, now)
     return SignInResult(SignInOutcome.OK, identity_of(user, "password"))
+
+
+def _record_for(
+    session: Session, user: User, action: AuditAction, details: dict[str, Any], now: dt.datetime
+) -> None:
+    """An audit event about a password sign-in to a known account: that account is the actor (there is no
+    signed-in identity yet, so audit.record_by cannot serve)."""
+    audit.record(session, action, actor_user_id=user.id, actor_name=user.username, details=details, now=now)
 
 
 def roles_from_claims(claims: Mapping[str, Any], claim_name: str) -> list[Role]:
@@ -178,12 +170,5 @@ def identity_from_oidc(
         return None
     if user.role is not role or user.display_name != display:
         user.role, user.display_name = role, display
-    audit.record(
-        session,
-        AuditAction.SIGN_IN,
-        actor_user_id=user.id,
-        actor_name=user.username,
-        details={"method": "oidc", "issuer": issuer},
-        now=now,
-    )
+    _record_for(session, user, AuditAction.SIGN_IN, {"method": "oidc", "issuer": issuer}, now)
     return identity_of(user, "oidc")

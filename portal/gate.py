@@ -15,7 +15,7 @@ import streamlit as st
 
 import settings as settings_module
 from auth.accounts import identity_from_oidc
-from auth.audit import AuditAction, record
+from auth.audit import AuditAction, record_by
 from auth.identity import Identity
 from auth.permissions import PageId, may_open
 from auth.sessions import EXPIRY_MESSAGES, SessionClock
@@ -51,14 +51,7 @@ def end_session(action: AuditAction, details: dict[str, Any] | None = None) -> N
     identity: Identity | None = st.session_state.get(IDENTITY_KEY)
     if identity is not None:
         with transaction() as session:
-            record(
-                session,
-                action,
-                actor_user_id=identity.user_id,
-                actor_name=identity.username,
-                details=details or {},
-                now=clock.now(),
-            )
+            record_by(session, identity, action, details=details or {}, now=clock.now())
     for key in (IDENTITY_KEY, CLOCK_KEY, OIDC_REFUSED_KEY):
         st.session_state.pop(key, None)
     if _oidc_logged_in():
