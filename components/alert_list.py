@@ -12,9 +12,13 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from components import refusals
+from auth.identity import Identity
+from auth.refusal import Refusal
+from components import notices
+from db.engine import transaction
 from db.models import AlertStatus
-from services.alerts import ACTION_NOTE_MAX_CHARS, AlertRequest, AlertStep, AlertView
+from portal import clock
+from services.alerts import ACTION_NOTE_MAX_CHARS, AlertRequest, AlertStep, AlertView, apply
 
 _STATUS = {
     AlertStatus.OPEN: ":red-badge[Open]",
@@ -31,10 +35,24 @@ def _k(key: str, name: str) -> str:
 def report(message: str, *, ok: bool, key: str) -> None:
     """Show the outcome of the last request at the top of the list, and redraw it. On success the action
     form closes; on a refusal it stays open with the note as typed, so it can be fixed."""
-    st.session_state[_k(key, "notice")] = (ok, message)
+    notices.keep(message, ok=ok, key=key)
     if ok:
         st.session_state.pop(_k(key, "actioning"), None)
     st.rerun()
+
+
+def carry_out(identity: Identity, request: AlertRequest | None, *, key: str) -> None:
+    """Apply what the person asked of the list drawn under `key` (nothing when `request` is None), in its
+    own transaction, and report the outcome there: the same for every page that shows an alert list."""
+    if request is None:
+        return
+    try:
+        with transaction() as session:
+            done = apply(session, identity, request, clock.now())
+    except Refusal as refusal:
+        report(refusal.message, ok=False, key=key)
+    else:
+        report(done, ok=True, key=key)
 
 
 def when(moment: dt.datetime | None) -> str:
@@ -63,13 +81,7 @@ def show(
 ) -> AlertRequest | None:
     """Alerts not yet actioned, with their controls; returns what the person asked to do, if anything."""
     st.subheader(title)
-    notice = st.session_state.pop(_k(key, "notice"), None)
-    if notice is not None:
-        ok, message = notice
-        if ok:
-            st.success(message)
-        else:
-            refusals.show(message)
+    notices.show(key=key, icons=False)
     if not alerts:
         st.write(empty)
         return None

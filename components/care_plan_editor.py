@@ -16,7 +16,7 @@ import streamlit as st
 from auth.identity import Identity
 from auth.refusal import Refusal
 from clinical.roles import Role
-from components import refusals
+from components import notices
 from db.engine import transaction
 from db.models import PlanItemKind, PlanItemStatus
 from portal import clock
@@ -88,13 +88,7 @@ def show(
 
 def _editor(plan: Sequence[PlanItemView], *, final: bool, key: str) -> _Edit | None:
     """The plan as a table, and a form to add an item or change one; returns what the person saved."""
-    notice = st.session_state.pop(_k(key, "notice"), None)
-    if notice:
-        ok, text = notice
-        if ok:
-            st.success(text, icon=":material/check_circle:")
-        else:
-            refusals.show(text, icon=":material/error:")
+    notices.show(key=key)
     if plan:
         st.table(plan_table(plan), hide_index=True)
     else:
@@ -155,5 +149,5 @@ def _editor(plan: Sequence[PlanItemView], *, final: bool, key: str) -> _Edit | N
 
 
 def _saved(message: str, *, ok: bool, key: str) -> None:
-    st.session_state[_k(key, "notice")] = (ok, message)
+    notices.keep(message, ok=ok, key=key)
     st.rerun()

@@ -94,28 +94,22 @@ class WebRtcMedia:
             f"vesper.room.sink.audio.{participant_id}",
             lambda: HubSink(backend, room_id, participant_id, "audio", connection_of),
         )
-        webrtc_streamer(
-            key=f"pub-{participant_id}",
-            mode=WebRtcMode.SENDONLY,
-            rtc_configuration=rtc_configuration(),
+        _streamer(
+            f"pub-{participant_id}",
+            WebRtcMode.SENDONLY,
             media_stream_constraints=MEDIA_STREAM_CONSTRAINTS,
             sink_video_track=video,
             sink_audio_track=audio,
-            desired_playing_state=True,
-            media_toggle_controls=False,  # the room's own buttons are the one truth for mic and camera
         )
 
     def receive(self, room_id: str, viewer_id: str, source: ParticipantView) -> None:
         video = self._forwarding_track(room_id, viewer_id, source.participant_id, "video")
         audio = self._forwarding_track(room_id, viewer_id, source.participant_id, "audio")
-        webrtc_streamer(
-            key=f"tile-{source.participant_id}",
-            mode=WebRtcMode.RECVONLY,
-            rtc_configuration=rtc_configuration(),
+        _streamer(
+            f"tile-{source.participant_id}",
+            WebRtcMode.RECVONLY,
             source_video_track=video,
             source_audio_track=audio,
-            desired_playing_state=True,
-            media_toggle_controls=False,
         )
 
     def _forwarding_track(self, room_id: str, viewer_id: str, source_id: str, kind: str) -> Any:
@@ -126,6 +120,19 @@ class WebRtcMedia:
             lambda: self.backend.subscriber_track(room_id, viewer_id, source_id, kind),
             alive=lambda track: track.readyState != "ended",
         )
+
+
+def _streamer(key: str, mode: WebRtcMode, **tracks: Any) -> None:
+    """One streamlit-webrtc component, always playing, with the hub's ICE servers; `tracks` are its
+    sink (publisher) or source (tile) tracks and anything else only that side needs."""
+    webrtc_streamer(
+        key=key,
+        mode=mode,
+        rtc_configuration=rtc_configuration(),
+        desired_playing_state=True,
+        media_toggle_controls=False,  # the room's own buttons are the one truth for mic and camera
+        **tracks,
+    )
 
 
 def page_media(backend: MediaHub) -> PageMedia:

@@ -20,7 +20,7 @@ from auth.identity import Identity
 from auth.refusal import Refusal
 from clinical.consensus import SignOffDecision
 from clinical.roles import Role
-from components import refusals
+from components import notices
 from components.care_plan_editor import plan_table
 from components.goals_of_care_view import md_escape, render_content
 from db.engine import transaction
@@ -183,13 +183,7 @@ def _panel(
 ) -> _Action | None:
     """Draw the sign-off; returns the action the person confirmed, if any."""
     action: _Action | None = st.session_state.pop(_k(key, "action"), None)
-    notice = st.session_state.pop(_k(key, "notice"), None)
-    if notice:
-        ok, text = notice
-        if ok:
-            st.success(text, icon=":material/check_circle:")
-        else:
-            refusals.show(text, icon=":material/error:")
+    notices.show(key=key)
 
     if status.is_final:
         st.success(
@@ -342,12 +336,12 @@ def _override_dialog(expected_hash: str, sign_off_id: int, name: str, key: str) 
 
 
 def _done(message: str, *, key: str) -> None:
-    st.session_state[_k(key, "notice")] = (True, message)
+    notices.keep(message, ok=True, key=key)
     for typed in ("statement", "dissent_reason", "override_reason"):
         st.session_state.pop(_k(key, typed), None)
     st.rerun()
 
 
 def _refused(message: str, *, key: str) -> None:
-    st.session_state[_k(key, "notice")] = (False, message)
+    notices.keep(message, ok=False, key=key)
     st.rerun()

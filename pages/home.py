@@ -4,13 +4,12 @@ their family meetings."""
 import streamlit as st
 
 from auth.permissions import PageId
-from auth.refusal import Refusal
 from clinical.roles import CLINICAL_ROLES, Role
 from components import alert_list, conference_list
 from db.engine import transaction
 from portal import clock
 from portal.gate import require_page
-from services.alerts import alert_views, apply, sweep_missed_checkins_when_due
+from services.alerts import alert_views, sweep_missed_checkins_when_due
 from services.meetings import joinable_conferences
 from services.records import home_overview
 
@@ -30,14 +29,7 @@ if identity.role in CLINICAL_ROLES:
         conference_list.show(overview.conferences)
     with alert_column:
         request = alert_list.show(alerts, key="home_alerts")
-    if request is not None:
-        try:
-            with transaction() as session:
-                done = apply(session, identity, request, clock.now())
-        except Refusal as refusal:
-            alert_list.report(refusal.message, ok=False, key="home_alerts")
-        else:
-            alert_list.report(done, ok=True, key="home_alerts")
+    alert_list.carry_out(identity, request, key="home_alerts")
 elif identity.role is Role.ADMIN:
     st.write("Use **Users and roles** to manage accounts and **Audit report** to review activity.")
 else:

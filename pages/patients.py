@@ -8,7 +8,7 @@ from components import alert_list, patient_list, patient_summary, refusals
 from db.engine import transaction
 from portal import clock
 from portal.gate import require_page
-from services.alerts import apply, patient_alerts, sweep_missed_checkins_when_due
+from services.alerts import patient_alerts, sweep_missed_checkins_when_due
 from services.records import my_patients, patient_record
 from services.symptom_views import PatientTrends, patient_trends
 
@@ -44,11 +44,4 @@ if chosen is not None:
             empty="No alerts waiting for this patient.",
         )
         alert_list.show_actioned(alerts.recently_actioned)
-        if request is not None:
-            try:
-                with transaction() as session:
-                    done = apply(session, identity, request, clock.now())
-            except Refusal as refusal:
-                alert_list.report(refusal.message, ok=False, key="patient_alerts")
-            else:
-                alert_list.report(done, ok=True, key="patient_alerts")
+        alert_list.carry_out(identity, request, key="patient_alerts")
