@@ -24,50 +24,50 @@ MAX_ALTERNATES = 5
 
 
 class FieldKind(enum.StrEnum):
-    DATE = "date"
-    SHORT_TEXT = "short_text"
-    LONG_TEXT = "long_text"
-    CHOICE = "choice"
-    PARTICIPANTS = "participants"
-    TREATMENT_LIMITS = "treatment_limits"
-    SURROGATE = "surrogate"
-    ADVANCE_DIRECTIVE = "advance_directive"
+    DATE = enum.auto()
+    SHORT_TEXT = enum.auto()
+    LONG_TEXT = enum.auto()
+    CHOICE = enum.auto()
+    PARTICIPANTS = enum.auto()
+    TREATMENT_LIMITS = enum.auto()
+    SURROGATE = enum.auto()
+    ADVANCE_DIRECTIVE = enum.auto()
 
 
 class Cpr(enum.StrEnum):
-    ATTEMPT = "attempt"
-    DO_NOT_ATTEMPT = "do_not_attempt"
+    ATTEMPT = enum.auto()
+    DO_NOT_ATTEMPT = enum.auto()
 
 
 class TreatmentLevel(enum.StrEnum):
-    FULL = "full"
-    SELECTIVE = "selective"
-    COMFORT_FOCUSED = "comfort_focused"
+    FULL = enum.auto()
+    SELECTIVE = enum.auto()
+    COMFORT_FOCUSED = enum.auto()
 
 
 class Nutrition(enum.StrEnum):
-    LONG_TERM = "long_term"
-    TRIAL = "trial"
-    NONE = "none"
-    NOT_DISCUSSED = "not_discussed"
+    LONG_TERM = enum.auto()
+    TRIAL = enum.auto()
+    NONE = enum.auto()
+    NOT_DISCUSSED = enum.auto()
 
 
 class Capacity(enum.StrEnum):
-    HAS_CAPACITY = "has_capacity"
-    LACKS_CAPACITY = "lacks_capacity"
-    UNCERTAIN = "uncertain"
+    HAS_CAPACITY = enum.auto()
+    LACKS_CAPACITY = enum.auto()
+    UNCERTAIN = enum.auto()
 
 
 class PrognosisFraming(enum.StrEnum):
-    NOT_SHARED = "not_shared"
-    UNCERTAIN = "uncertain"
-    TIME_RANGE = "time_range"
-    FUNCTION = "function"
+    NOT_SHARED = enum.auto()
+    UNCERTAIN = enum.auto()
+    TIME_RANGE = enum.auto()
+    FUNCTION = enum.auto()
 
 
 class Presence(enum.StrEnum):
-    PRESENT = "present"
-    REMOTE = "remote"
+    PRESENT = enum.auto()
+    REMOTE = enum.auto()
 
 
 CHOICE_LABELS: dict[str, str] = {
