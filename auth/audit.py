@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 import json
 import sys
 import threading
@@ -34,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import ReturningInsert
 
+from clinical.canonical import canonical_json, sha256_hex
 from db.engine import SQLITE_SHA256_FUNCTION, after_commit, database_key, execute_core
 from db.models import AuditEvent
 
@@ -178,21 +178,6 @@ class UnknownAuditAction(ValueError):
     pass
 
 
-def canonical_json(payload: dict[str, Any]) -> str:
-    """Deterministic JSON: sorted keys, no spaces, UTF-8 kept, datetimes in ISO 8601 UTC."""
-    return json.dumps(
-        payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_json_default
-    )
-
-
-def _json_default(value: object) -> str:
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    raise TypeError(f"not JSON-serialisable in an audit event: {type(value).__name__}")
-
-
 def event_payload(event: AuditEvent) -> dict[str, Any]:
     """The fields covered by the hash: everything but the id and the hashes themselves."""
     return {
@@ -208,7 +193,8 @@ def event_payload(event: AuditEvent) -> dict[str, Any]:
 
 
 def chain_hash(prev_hash: str, payload: dict[str, Any]) -> str:
-    return hashlib.sha256((prev_hash + canonical_json(payload)).encode("utf-8")).hexdigest()
+    """SHA-256 of the previous hash followed by the event's canonical JSON (as the INSERT computes it)."""
+    return sha256_hex(prev_hash + canonical_json(payload))
 
 
 def lock_chain(session: Session) -> None:
