@@ -12,8 +12,6 @@ import datetime as dt
 import functools
 import json
 import sys
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -36,6 +34,7 @@ from sqlalchemy.sql.dml import ReturningInsert
 from clinical.canonical import canonical_json, sha256_hex
 from db.engine import SQLITE_SHA256_FUNCTION, after_commit, database_key, execute_core
 from db.models import AuditEvent
+from shared_cache import SharedCache
 
 if TYPE_CHECKING:  # auth.accounts imports this module
     from auth.identity import Identity
@@ -334,29 +333,14 @@ def record_by(
 VIEW_REPEAT_SECONDS = 15 * 60
 
 
-class _RecentViews:
-    """When each (sign-in, view) was last recorded, for the most recent ones. Shared by every session of the
-    process (Streamlit runs them in threads, hence the lock)."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._seen: OrderedDict[tuple[object, ...], dt.datetime] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def recorded_since(self, key: tuple[object, ...], now: dt.datetime) -> bool:
-        with self._lock:
-            last = self._seen.get(key)
-        return last is not None and dt.timedelta(0) <= now - last < dt.timedelta(seconds=VIEW_REPEAT_SECONDS)
-
-    def mark(self, key: tuple[object, ...], at: dt.datetime) -> None:
-        with self._lock:
-            self._seen[key] = at
-            self._seen.move_to_end(key)
-            while len(self._seen) > self._size:
-                self._seen.popitem(last=False)
+# When each (sign-in, view) was last recorded, for the most recent ones; shared by every session of the
+# process. A look-up is not a use: the entry recorded longest ago goes first.
+_recent_views: SharedCache[tuple[object, ...], dt.datetime] = SharedCache(10_000, evict="least_recently_put")
 
 
-_recent_views = _RecentViews(10_000)
+def _recorded_since(key: tuple[object, ...], now: dt.datetime) -> bool:
+    last = _recent_views.get(key)
+    return last is not None and dt.timedelta(0) <= now - last < dt.timedelta(seconds=VIEW_REPEAT_SECONDS)
 
 
 def record_view(
@@ -373,10 +357,10 @@ def record_view(
     again next time."""
     when = now or dt.datetime.now(dt.UTC)
     key = (database_key(session), identity.sign_in_id, identity.user_id, action, canonical_json(what))
-    if _recent_views.recorded_since(key, when):
+    if _recorded_since(key, when):
         return False
     record_by(session, identity, action, now=when, **what)
-    after_commit(session, lambda: _recent_views.mark(key, when))
+    after_commit(session, lambda: _recent_views.put(key, when))
     return True
 
 
