@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from clinical.canonical import canonical_json, sha256_hex
 
 SHORT_MAX = 200
 LONG_MAX = 4000
@@ -463,11 +463,6 @@ def normalise(content: Mapping[str, Any]) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------------------ hashing
 
 
-def canonical_json(payload: object) -> str:
-    """Deterministic JSON, as auth.audit.canonical_json: sorted keys, no whitespace, UTF-8 kept."""
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
 def canonical_content(goc: Mapping[str, Any], plan: Sequence[Mapping[str, Any]]) -> str:
     """What a signature covers: the goals-of-care version's content and the conference plan, in the
     plan's given order (the caller orders it, by item id)."""
@@ -476,7 +471,7 @@ def canonical_content(goc: Mapping[str, Any], plan: Sequence[Mapping[str, Any]])
 
 def content_hash(goc: Mapping[str, Any], plan: Sequence[Mapping[str, Any]]) -> str:
     """SHA-256 (hex) of canonical_content, encoded as UTF-8."""
-    return hashlib.sha256(canonical_content(goc, plan).encode("utf-8")).hexdigest()
+    return sha256_hex(canonical_content(goc, plan))
 
 
 # --------------------------------------------------------------------------------------------------- diff
