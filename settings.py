@@ -10,7 +10,9 @@ and a blank value counts as unset, as it always has.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
+import os
 from typing import Annotated, Any
 
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
@@ -241,6 +243,14 @@ def _plain_words(exc: ValidationError) -> str:
 
 
 def load() -> Settings:
+    """The settings as the environment says now. Every page run asks (the sign-in gate reads the time-outs),
+    and validating takes about half a millisecond, so the result is kept for as long as the variables it
+    reads are unchanged. Settings is frozen, so callers cannot change what another caller is given."""
+    return _load_for(tuple(os.environ.get(name) for name in ENVIRONMENT_VARIABLES))
+
+
+@functools.lru_cache(maxsize=4)
+def _load_for(environment: tuple[str | None, ...]) -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
