@@ -11,12 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import functools
-import hashlib
 import json
 import re
 import sys
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -37,8 +34,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import ReturningInsert
 
+from clinical.canonical import canonical_json, sha256_hex
 from db.engine import SQLITE_SHA256_FUNCTION, after_commit, database_key, execute_core
 from db.models import AuditEvent
+from shared_cache import SharedCache
 
 if TYPE_CHECKING:  # auth.accounts imports this module
     from auth.identity import Identity
@@ -181,21 +180,6 @@ class UnknownAuditAction(ValueError):
     pass
 
 
-def canonical_json(payload: dict[str, Any]) -> str:
-    """Deterministic JSON: sorted keys, no spaces, UTF-8 kept, datetimes in ISO 8601 UTC."""
-    return json.dumps(
-        payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_json_default
-    )
-
-
-def _json_default(value: object) -> str:
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    raise TypeError(f"not JSON-serialisable in an audit event: {type(value).__name__}")
-
-
 def event_payload(event: AuditEvent) -> dict[str, Any]:
     """The fields covered by the hash: everything but the id and the hashes themselves."""
     return {
@@ -211,7 +195,8 @@ def event_payload(event: AuditEvent) -> dict[str, Any]:
 
 
 def chain_hash(prev_hash: str, payload: dict[str, Any]) -> str:
-    return hashlib.sha256((prev_hash + canonical_json(payload)).encode("utf-8")).hexdigest()
+    """SHA-256 of the previous hash followed by the event's canonical JSON (as the INSERT computes it)."""
+    return sha256_hex(prev_hash + canonical_json(payload))
 
 
 def lock_chain(session: Session) -> None:
@@ -384,29 +369,14 @@ def record_created(
 VIEW_REPEAT_SECONDS = 15 * 60
 
 
-class _RecentViews:
-    """When each (sign-in, view) was last recorded, for the most recent ones. Shared by every session of the
-    process (Streamlit runs them in threads, hence the lock)."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._seen: OrderedDict[tuple[object, ...], dt.datetime] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def recorded_since(self, key: tuple[object, ...], now: dt.datetime) -> bool:
-        with self._lock:
-            last = self._seen.get(key)
-        return last is not None and dt.timedelta(0) <= now - last < dt.timedelta(seconds=VIEW_REPEAT_SECONDS)
-
-    def mark(self, key: tuple[object, ...], at: dt.datetime) -> None:
-        with self._lock:
-            self._seen[key] = at
-            self._seen.move_to_end(key)
-            while len(self._seen) > self._size:
-                self._seen.popitem(last=False)
+# When each (sign-in, view) was last recorded, for the most recent ones; shared by every session of the
+# process. A look-up is not a use: the entry recorded longest ago goes first.
+_recent_views: SharedCache[tuple[object, ...], dt.datetime] = SharedCache(10_000, evict="least_recently_put")
 
 
-_recent_views = _RecentViews(10_000)
+def _recorded_since(key: tuple[object, ...], now: dt.datetime) -> bool:
+    last = _recent_views.get(key)
+    return last is not None and dt.timedelta(0) <= now - last < dt.timedelta(seconds=VIEW_REPEAT_SECONDS)
 
 
 def record_view(
@@ -423,10 +393,10 @@ def record_view(
     again next time."""
     when = now or dt.datetime.now(dt.UTC)
     key = (database_key(session), identity.sign_in_id, identity.user_id, action, canonical_json(what))
-    if _recent_views.recorded_since(key, when):
+    if _recorded_since(key, when):
         return False
     record_by(session, identity, action, now=when, **what)
-    after_commit(session, lambda: _recent_views.mark(key, when))
+    after_commit(session, lambda: _recent_views.put(key, when))
     return True
 
 

@@ -30,10 +30,10 @@ from clinical.esas import ITEM_KEYS, ITEM_LABELS, scores, severity
 class AlertRule(enum.StrEnum):
     """Why an alert fired; db.models stores it as this enum's values."""
 
-    SEVERE = "severe"
-    NEW_MODERATE = "new_moderate"
-    WORSENING = "worsening"
-    MISSED_CHECKIN = "missed_checkin"
+    SEVERE = enum.auto()
+    NEW_MODERATE = enum.auto()
+    WORSENING = enum.auto()
+    MISSED_CHECKIN = enum.auto()
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 class Instrument(enum.StrEnum):
     """The value is what db.models.ClinicianRating.caregiver_burden_instrument stores."""
 
-    ZBI_12 = "zbi_12"
-    ZBI_4 = "zbi_4"
+    ZBI_12 = enum.auto()
+    ZBI_4 = enum.auto()
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 class SignOffDecision(enum.StrEnum):
     """A sign-off's decision; db.models stores it as this enum's values."""
 
-    AGREE = "agree"
-    DISSENT = "dissent"
+    AGREE = enum.auto()
+    DISSENT = enum.auto()
 
 
 @dataclass(frozen=True)

@@ -43,68 +43,40 @@ class Item:
     high_anchor: str
 
 
+def _item(key: str, label: str, *, physical: bool = False, emotional: bool = False, low: str = "") -> Item:
+    # The form's anchors read "No <symptom>" at 0 and "Worst possible <symptom>" at 10, the symptom in its
+    # key's words; only wellbeing says something else at 0.
+    symptom = key.replace("_", " ")
+    return Item(key, label, physical, emotional, low or f"No {symptom}", f"Worst possible {symptom}")
+
+
 ITEMS: tuple[Item, ...] = (
-    Item("pain", "Pain", True, False, "No pain", "Worst possible pain"),
-    Item("tiredness", "Tiredness (lack of energy)", True, False, "No tiredness", "Worst possible tiredness"),
-    Item(
-        "drowsiness",
-        "Drowsiness (feeling sleepy)",
-        True,
-        False,
-        "No drowsiness",
-        "Worst possible drowsiness",
-    ),
-    Item("nausea", "Nausea", True, False, "No nausea", "Worst possible nausea"),
-    Item(
-        "lack_of_appetite",
-        "Lack of appetite",
-        True,
-        False,
-        "No lack of appetite",
-        "Worst possible lack of appetite",
-    ),
-    Item(
-        "shortness_of_breath",
-        "Shortness of breath",
-        True,
-        False,
-        "No shortness of breath",
-        "Worst possible shortness of breath",
-    ),
-    Item("depression", "Depression (feeling sad)", False, True, "No depression", "Worst possible depression"),
-    Item("anxiety", "Anxiety (feeling nervous)", False, True, "No anxiety", "Worst possible anxiety"),
+    _item("pain", "Pain", physical=True),
+    _item("tiredness", "Tiredness (lack of energy)", physical=True),
+    _item("drowsiness", "Drowsiness (feeling sleepy)", physical=True),
+    _item("nausea", "Nausea", physical=True),
+    _item("lack_of_appetite", "Lack of appetite", physical=True),
+    _item("shortness_of_breath", "Shortness of breath", physical=True),
+    _item("depression", "Depression (feeling sad)", emotional=True),
+    _item("anxiety", "Anxiety (feeling nervous)", emotional=True),
     # Wellbeing runs the other way round in words (0 is the best, not the absence of something), but 10 is
     # still the worst, so it adds to distress like every other item.
-    Item(
-        "wellbeing",
-        "Wellbeing (how you feel overall)",
-        False,
-        False,
-        "Best wellbeing",
-        "Worst possible wellbeing",
-    ),
+    _item("wellbeing", "Wellbeing (how you feel overall)", low="Best wellbeing"),
 )
 ITEM_KEYS: tuple[str, ...] = tuple(i.key for i in ITEMS)
 ITEM_LABELS: dict[str, str] = {i.key: i.label for i in ITEMS}
 
-OTHER_PROBLEM = Item(
-    "other_problem",
-    "Other problem (for example constipation)",
-    False,
-    False,
-    "No other problem",
-    "Worst possible other problem",
-)
+OTHER_PROBLEM = _item("other_problem", "Other problem (for example constipation)")
 """The form's optional tenth line, which the patient names. Deliberately not in ITEMS: it is a different
 symptom for each patient, so it is in no total or subscore and raises no alert (the published total is the
 nine items)."""
 
 
 class Severity(enum.StrEnum):
-    NONE = "none"
-    MILD = "mild"
-    MODERATE = "moderate"
-    SEVERE = "severe"
+    NONE = enum.auto()
+    MILD = enum.auto()
+    MODERATE = enum.auto()
+    SEVERE = enum.auto()
 
     @property
     def label(self) -> str:

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from clinical.canonical import canonical_json, sha256_hex
 
 SHORT_MAX = 200
 LONG_MAX = 4000
@@ -24,50 +24,50 @@ MAX_ALTERNATES = 5
 
 
 class FieldKind(enum.StrEnum):
-    DATE = "date"
-    SHORT_TEXT = "short_text"
-    LONG_TEXT = "long_text"
-    CHOICE = "choice"
-    PARTICIPANTS = "participants"
-    TREATMENT_LIMITS = "treatment_limits"
-    SURROGATE = "surrogate"
-    ADVANCE_DIRECTIVE = "advance_directive"
+    DATE = enum.auto()
+    SHORT_TEXT = enum.auto()
+    LONG_TEXT = enum.auto()
+    CHOICE = enum.auto()
+    PARTICIPANTS = enum.auto()
+    TREATMENT_LIMITS = enum.auto()
+    SURROGATE = enum.auto()
+    ADVANCE_DIRECTIVE = enum.auto()
 
 
 class Cpr(enum.StrEnum):
-    ATTEMPT = "attempt"
-    DO_NOT_ATTEMPT = "do_not_attempt"
+    ATTEMPT = enum.auto()
+    DO_NOT_ATTEMPT = enum.auto()
 
 
 class TreatmentLevel(enum.StrEnum):
-    FULL = "full"
-    SELECTIVE = "selective"
-    COMFORT_FOCUSED = "comfort_focused"
+    FULL = enum.auto()
+    SELECTIVE = enum.auto()
+    COMFORT_FOCUSED = enum.auto()
 
 
 class Nutrition(enum.StrEnum):
-    LONG_TERM = "long_term"
-    TRIAL = "trial"
-    NONE = "none"
-    NOT_DISCUSSED = "not_discussed"
+    LONG_TERM = enum.auto()
+    TRIAL = enum.auto()
+    NONE = enum.auto()
+    NOT_DISCUSSED = enum.auto()
 
 
 class Capacity(enum.StrEnum):
-    HAS_CAPACITY = "has_capacity"
-    LACKS_CAPACITY = "lacks_capacity"
-    UNCERTAIN = "uncertain"
+    HAS_CAPACITY = enum.auto()
+    LACKS_CAPACITY = enum.auto()
+    UNCERTAIN = enum.auto()
 
 
 class PrognosisFraming(enum.StrEnum):
-    NOT_SHARED = "not_shared"
-    UNCERTAIN = "uncertain"
-    TIME_RANGE = "time_range"
-    FUNCTION = "function"
+    NOT_SHARED = enum.auto()
+    UNCERTAIN = enum.auto()
+    TIME_RANGE = enum.auto()
+    FUNCTION = enum.auto()
 
 
 class Presence(enum.StrEnum):
-    PRESENT = "present"
-    REMOTE = "remote"
+    PRESENT = enum.auto()
+    REMOTE = enum.auto()
 
 
 CHOICE_LABELS: dict[str, str] = {
@@ -463,11 +463,6 @@ def normalise(content: Mapping[str, Any]) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------------------ hashing
 
 
-def canonical_json(payload: object) -> str:
-    """Deterministic JSON, as auth.audit.canonical_json: sorted keys, no whitespace, UTF-8 kept."""
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
 def canonical_content(goc: Mapping[str, Any], plan: Sequence[Mapping[str, Any]]) -> str:
     """What a signature covers: the goals-of-care version's content and the conference plan, in the
     plan's given order (the caller orders it, by item id)."""
@@ -476,7 +471,7 @@ def canonical_content(goc: Mapping[str, Any], plan: Sequence[Mapping[str, Any]])
 
 def content_hash(goc: Mapping[str, Any], plan: Sequence[Mapping[str, Any]]) -> str:
     """SHA-256 (hex) of canonical_content, encoded as UTF-8."""
-    return hashlib.sha256(canonical_content(goc, plan).encode("utf-8")).hexdigest()
+    return sha256_hex(canonical_content(goc, plan))
 
 
 # --------------------------------------------------------------------------------------------------- diff

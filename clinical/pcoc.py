@@ -14,11 +14,11 @@ import enum
 class PcocPhase(enum.StrEnum):
     """The PCOC phase of care; db.models stores it as this enum's values."""
 
-    STABLE = "stable"
-    UNSTABLE = "unstable"
-    DETERIORATING = "deteriorating"
-    TERMINAL = "terminal"
-    BEREAVED = "bereaved"
+    STABLE = enum.auto()
+    UNSTABLE = enum.auto()
+    DETERIORATING = enum.auto()
+    TERMINAL = enum.auto()
+    BEREAVED = enum.auto()
 
     @property
     def label(self) -> str:

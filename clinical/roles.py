@@ -10,13 +10,13 @@ import enum
 
 
 class Role(enum.StrEnum):
-    PHYSICIAN = "physician"
-    NURSE = "nurse"
-    SOCIAL_WORKER = "social_worker"
-    CHAPLAIN = "chaplain"
-    PHARMACIST = "pharmacist"
-    ADMIN = "admin"
-    FAMILY = "family"
+    PHYSICIAN = enum.auto()
+    NURSE = enum.auto()
+    SOCIAL_WORKER = enum.auto()
+    CHAPLAIN = enum.auto()
+    PHARMACIST = enum.auto()
+    ADMIN = enum.auto()
+    FAMILY = enum.auto()
 
     @property
     def label(self) -> str:

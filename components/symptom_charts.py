@@ -22,7 +22,6 @@ import datetime as dt
 import functools
 import json
 import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
@@ -33,6 +32,7 @@ import streamlit as st
 from clinical import esas
 from db.symptom_queries import SCORE_NAMES
 from services.symptom_views import LatestScores, Marker, PatientTrends
+from shared_cache import SharedCache
 
 WINDOW_CHOICES: dict[int, str] = {7: "7 days", 30: "30 days", 90: "90 days", 365: "1 year", 730: "2 years"}
 DEFAULT_WINDOW_DAYS = 30
@@ -420,32 +420,20 @@ def _static_arrow(long: bool) -> dict[str, bytes]:
     return {name: _ipc(pa.Table.from_pylist(rows)) for name, rows in template.get("datasets", {}).items()}
 
 
-class _BuiltSpecs:
-    """The Arrow specs of the last few PatientTrends drawn, by object identity. services.symptom_views hands
-    out the same PatientTrends object while a patient's data is unchanged, so a rerun redraws the chart
-    without building it again. Each entry holds its PatientTrends, so its id cannot be reused while it is
-    kept; the spec is never changed (Streamlit is given a copy of its top level, the only level it edits)."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._entries: OrderedDict[int, tuple[PatientTrends, dict[str, Any]]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def spec(self, trends: PatientTrends) -> dict[str, Any]:
-        with self._lock:
-            entry = self._entries.get(id(trends))
-            if entry is not None and entry[0] is trends:
-                self._entries.move_to_end(id(trends))
-                return dict(entry[1])
-        spec = patient_trends_arrow_spec(trends)
-        with self._lock:
-            self._entries[id(trends)] = (trends, spec)
-            while len(self._entries) > self._size:
-                self._entries.popitem(last=False)
-        return dict(spec)
+# The Arrow specs of the last few PatientTrends drawn, by object identity. services.symptom_views hands out
+# the same PatientTrends object while a patient's data is unchanged, so a rerun redraws the chart without
+# building it again. Each entry holds its PatientTrends, so its id cannot be reused while it is kept; the
+# spec is never changed (Streamlit is given a copy of its top level, the only level it edits).
+_built_specs: SharedCache[int, tuple[PatientTrends, dict[str, Any]]] = SharedCache(16)
 
 
-_built_specs = _BuiltSpecs(16)
+def _built_spec(trends: PatientTrends) -> dict[str, Any]:
+    entry = _built_specs.get(id(trends))
+    if entry is not None and entry[0] is trends:
+        return dict(entry[1])
+    spec = patient_trends_arrow_spec(trends)
+    _built_specs.put(id(trends), (trends, spec))
+    return dict(spec)
 
 
 def patient_trends_chart(trends: PatientTrends) -> alt.TopLevelMixin:
@@ -489,7 +477,7 @@ def show_patient_trends(trends: PatientTrends, *, key: str) -> None:
         return
     # Compound charts cannot stretch to the container in Vega-Lite, so they take their own width.
     st.vega_lite_chart(
-        _built_specs.spec(trends), width="content", key=f"{key}_trends", alt=chart_description(trends)
+        _built_spec(trends), width="content", key=f"{key}_trends", alt=chart_description(trends)
     )
     st.caption(describe_points(trends))
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -13,6 +12,8 @@ from typing import Any
 import psycopg
 from sqlalchemy import Engine, Executable, Result, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+from clinical.canonical import sha256_hex
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "vesper.db"
@@ -28,7 +29,7 @@ SQLITE_SHA256_FUNCTION = "vesper_sha256"
 
 
 def _sha256_hex(value: str | None) -> str | None:
-    return None if value is None else hashlib.sha256(value.encode("utf-8")).hexdigest()
+    return None if value is None else sha256_hex(value)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

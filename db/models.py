@@ -64,47 +64,47 @@ class Base(DeclarativeBase):
 
 
 class CompletedBy(enum.StrEnum):
-    PATIENT = "patient"
-    FAMILY = "family"
-    CLINICIAN = "clinician"
+    PATIENT = enum.auto()
+    FAMILY = enum.auto()
+    CLINICIAN = enum.auto()
 
 
 class ConferenceStatus(enum.StrEnum):
-    SCHEDULED = "scheduled"
-    IN_PROGRESS = "in_progress"
-    COMPLETED = "completed"
-    CANCELLED = "cancelled"
+    SCHEDULED = enum.auto()
+    IN_PROGRESS = enum.auto()
+    COMPLETED = enum.auto()
+    CANCELLED = enum.auto()
 
 
 class AlertStatus(enum.StrEnum):
-    OPEN = "open"
-    ACKNOWLEDGED = "acknowledged"
-    ACTIONED = "actioned"
+    OPEN = enum.auto()
+    ACKNOWLEDGED = enum.auto()
+    ACTIONED = enum.auto()
 
 
 class PlanItemStatus(enum.StrEnum):
-    PROPOSED = "proposed"
-    AGREED = "agreed"
-    DONE = "done"
-    WITHDRAWN = "withdrawn"
+    PROPOSED = enum.auto()
+    AGREED = enum.auto()
+    DONE = enum.auto()
+    WITHDRAWN = enum.auto()
 
 
 class PlanItemKind(enum.StrEnum):
-    RECOMMENDATION = "recommendation"
-    ACTION = "action"
+    RECOMMENDATION = enum.auto()
+    ACTION = enum.auto()
 
 
 class AmendmentStatus(enum.StrEnum):
-    REQUESTED = "requested"
-    ACCEPTED = "accepted"
-    REFUSED = "refused"
+    REQUESTED = enum.auto()
+    ACCEPTED = enum.auto()
+    REFUSED = enum.auto()
 
 
 class CareEventKind(enum.StrEnum):
     """Changes to care that a symptom chart marks, so a trend can be read against what was done."""
 
-    PLAN_CHANGE = "plan_change"
-    MEDICATION_CHANGE = "medication_change"
+    PLAN_CHANGE = enum.auto()
+    MEDICATION_CHANGE = enum.auto()
 
 
 class User(Base):
@@ -220,9 +220,9 @@ class ConferenceCase(Base):
 class AttendanceOutcome(enum.StrEnum):
     WAITING = "waiting"  # in the lobby now
     IN_ROOM = "in_room"  # in the meeting now
-    LEFT = "left"
+    LEFT = enum.auto()
     DROPPED = "dropped"  # connection lost or tab closed
-    REMOVED = "removed"
+    REMOVED = enum.auto()
     DECLINED = "declined"  # not admitted from the lobby
     ENDED = "ended"  # the meeting was ended while they were there
 

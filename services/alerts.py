@@ -52,8 +52,8 @@ class AlertConflict(Refusal):
 
 
 class AlertStep(enum.StrEnum):
-    ACKNOWLEDGE = "acknowledge"
-    ACTION = "action"
+    ACKNOWLEDGE = enum.auto()
+    ACTION = enum.auto()
 
 
 @dataclass(frozen=True)

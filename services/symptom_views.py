@@ -7,8 +7,6 @@ conference view) can hold them across reruns without touching the database again
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +23,7 @@ from db import symptom_queries
 from db.engine import after_commit, database_key
 from db.models import ESAS_ITEM_COLUMNS, CareEventKind, Patient
 from db.symptom_queries import SeriesColumns, SeriesPoint
+from shared_cache import SharedCache
 
 # Longest window a trend view may ask for: the UI offers up to two years.
 MAX_WINDOW_DAYS = 3 * 365
@@ -96,35 +95,9 @@ class _Loaded:
     trends: PatientTrends
 
 
-class _TrendsCache:
-    """A small least-recently-used map, shared by every session of the process (Streamlit runs them in
-    threads, hence the lock). Entries are immutable, so a hit hands out the same object to everyone."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._entries: OrderedDict[tuple[object, ...], _Loaded] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[object, ...]) -> _Loaded | None:
-        with self._lock:
-            loaded = self._entries.get(key)
-            if loaded is not None:
-                self._entries.move_to_end(key)
-            return loaded
-
-    def put(self, key: tuple[object, ...], loaded: _Loaded) -> None:
-        with self._lock:
-            self._entries[key] = loaded
-            self._entries.move_to_end(key)
-            while len(self._entries) > self._size:
-                self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-
-_trends_cache = _TrendsCache(_CACHE_ENTRIES)
+# Shared by every session of the process. Entries are immutable, so a hit hands out the same object to
+# everyone.
+_trends_cache: SharedCache[tuple[object, ...], _Loaded] = SharedCache(_CACHE_ENTRIES)
 
 
 def clear_trends_cache() -> None:

@@ -21,7 +21,6 @@ write_version, so it depends on this one and cannot also be depended on by open_
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +34,7 @@ from auth.audit import AuditAction
 from auth.identity import Identity
 from auth.refusal import Refusal
 from clinical import goals_of_care as gc
+from clinical.canonical import canonical_sha256
 from db.models import (
     Addendum,
     AmendmentRequest,
@@ -293,7 +293,7 @@ def _amendment_view(
 
 
 def _content_sha256(content: Mapping[str, Any]) -> str:
-    return hashlib.sha256(gc.canonical_json(content).encode("utf-8")).hexdigest()
+    return canonical_sha256(content)
 
 
 def reason_problems(reason: str | None, what: str = "this change") -> list[str]:

@@ -1,6 +1,7 @@
 import datetime as dt
 
-from auth.audit import GENESIS_HASH, canonical_json, chain_hash
+from auth.audit import GENESIS_HASH, chain_hash
+from clinical.canonical import canonical_json
 
 
 def test_canonical_json_is_independent_of_key_order():

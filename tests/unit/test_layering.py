@@ -1,7 +1,7 @@
 """The layers hold: every arrow points down, and no module imports itself back round a circle.
 
     pages -> components -> portal -> services -> auth -> db -> clinical
-                                  -> media       (media and clinical import nothing of ours)
+                                  -> media       (media, clinical and shared_cache import nothing of ours)
 
 A newcomer then finds a rule where the folder name says (the sign-off rule under services/goals_of_care/,
 the alert rules in clinical/alerts.py, the audit chain in auth/audit.py, the video hooks in media/patches/),
@@ -21,18 +21,28 @@ STREAMLIT = {"streamlit", "streamlit_webrtc"}
 # package -> the packages of ours it may import (besides itself), and whether it may import Streamlit.
 ALLOWED: dict[str, tuple[set[str], bool]] = {
     "clinical": (set(), False),
+    # One kind of in-process cache (a bounded map with a lock), for every layer above it.
+    "shared_cache": (set(), False),
     "settings": ({"clinical"}, False),
-    "db": ({"clinical"}, False),
+    "db": ({"clinical", "shared_cache"}, False),
     "media": (set(), False),
-    "auth": ({"clinical", "db", "settings"}, False),
-    "services": ({"clinical", "db", "auth", "settings"}, False),
-    "interop": ({"clinical", "db", "auth", "services", "settings"}, False),
-    "demo": ({"clinical", "db", "auth", "services", "settings"}, False),
-    "portal": ({"clinical", "db", "auth", "services", "media", "settings"}, True),
-    "components": ({"clinical", "db", "auth", "services", "media", "settings", "portal", "demo"}, True),
-    "pages": ({"clinical", "db", "auth", "services", "media", "settings", "portal", "components"}, True),
-    "app": ({"clinical", "auth", "settings", "portal", "components"}, True),
+    "auth": ({"clinical", "db", "settings", "shared_cache"}, False),
+    "services": ({"clinical", "db", "auth", "settings", "shared_cache"}, False),
+    "interop": ({"clinical", "db", "auth", "services", "settings", "shared_cache"}, False),
+    "demo": ({"clinical", "db", "auth", "services", "settings", "shared_cache"}, False),
+    "portal": ({"clinical", "db", "auth", "services", "media", "settings", "shared_cache"}, True),
+    "components": (
+        {"clinical", "db", "auth", "services", "media", "settings", "shared_cache", "portal", "demo"},
+        True,
+    ),
+    "pages": (
+        {"clinical", "db", "auth", "services", "media", "settings", "shared_cache", "portal", "components"},
+        True,
+    ),
+    "app": ({"clinical", "auth", "settings", "shared_cache", "portal", "components"}, True),
 }
+# Layers that are one file at the top level rather than a package.
+SINGLE_FILES = {"app", "settings", "shared_cache"}
 # Only the hooks into streamlit-webrtc's internals may import it, as they must.
 STREAMLIT_EXCEPTIONS = {"media/patches/webrtc_frontend.py"}
 OURS = set(ALLOWED)
@@ -40,8 +50,8 @@ OURS = set(ALLOWED)
 
 def _product_files() -> dict[str, Path]:
     """Module name -> file, for every product module (tests, bench and migrations are not layers)."""
-    files = {"app": ROOT / "app.py", "settings": ROOT / "settings.py"}
-    for package in OURS - {"app", "settings"}:
+    files = {name: ROOT / f"{name}.py" for name in SINGLE_FILES}
+    for package in OURS - SINGLE_FILES:
         for path in (ROOT / package).rglob("*.py"):
             if "migrations" in path.parts:
                 continue

@@ -209,12 +209,12 @@ def test_the_arrow_data_streamlit_gets_holds_the_same_rows_as_the_spec(daily):
 
 
 def test_a_redraw_of_the_same_trends_reuses_the_built_spec(daily):
-    first = symptom_charts._built_specs.spec(daily)
-    again = symptom_charts._built_specs.spec(daily)
+    first = symptom_charts._built_spec(daily)
+    again = symptom_charts._built_spec(daily)
     assert again is not first and again == first, "each draw gets its own top level to hand to Streamlit"
     assert again["datasets"] is first["datasets"], "the datasets were built again for the same trends"
     other = _trends(list(daily.points))
-    assert symptom_charts._built_specs.spec(other)["datasets"] is not first["datasets"]
+    assert symptom_charts._built_spec(other)["datasets"] is not first["datasets"]
 
 
 def test_building_a_spec_leaves_the_shared_template_as_it_was(daily):
