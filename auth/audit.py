@@ -46,130 +46,159 @@ GENESIS_HASH = "0" * 64
 
 
 class AuditAction(enum.StrEnum):
-    """Every action the portal records, and what it means. Each member is
-    NAME = "stored name", "description"[, True when the event concerns a patient's clinical data].
+    """Every action the audit trail records. Each member's value is its name in lower case, the name stored
+    in audit_event.action and hashed into the chain, so a value never changes; what it means is in
+    DESCRIPTIONS, and CLINICAL_ACTIONS says which concern a patient's clinical data.
 
-    The value is the name stored in audit_event.action and hashed into the chain, so a value never
-    changes. Call sites name a member (audit.record(session, AuditAction.SIGN_IN, ...)): a misspelt
-    action is then an AttributeError where it is written, not a refusal when it is first recorded.
+    Call sites name a member (audit.record(session, AuditAction.SIGN_IN, ...)): a misspelt action is then
+    an AttributeError where it is written, not a refusal when it is first recorded.
     """
 
-    description: str
-    clinical: bool
+    SIGN_IN = enum.auto()
+    SIGN_IN_FAILED = enum.auto()
+    ACCOUNT_LOCKED = enum.auto()
+    SIGN_IN_REFUSED = enum.auto()
+    SIGN_OUT = enum.auto()
+    TIMEOUT = enum.auto()
+    PATIENT_VIEWED = enum.auto()
+    CLINICAL_CREATE = enum.auto()
+    CLINICAL_UPDATE = enum.auto()
+    CLINICAL_DELETE = enum.auto()
+    USER_CREATED = enum.auto()
+    USER_UPDATED = enum.auto()
+    AUDIT_REPORT_VIEWED = enum.auto()
+    DEMO_SEEDED = enum.auto()
+    MEETING_LOBBY_ENTERED = enum.auto()
+    MEETING_JOINED = enum.auto()
+    MEETING_ADMITTED = enum.auto()
+    MEETING_DECLINED = enum.auto()
+    MEETING_LEFT = enum.auto()
+    MEETING_DROPPED = enum.auto()
+    MEETING_REMOVED = enum.auto()
+    MEETING_MUTED = enum.auto()
+    MEETING_ENDED = enum.auto()
+    ALERT_RAISED = enum.auto()
+    ALERT_ACKNOWLEDGED = enum.auto()
+    ALERT_ACTIONED = enum.auto()
+    GOALS_OF_CARE_SAVED = enum.auto()
+    GOALS_OF_CARE_VIEWED = enum.auto()
+    AMENDMENT_REQUESTED = enum.auto()
+    AMENDMENT_ACCEPTED = enum.auto()
+    AMENDMENT_REFUSED = enum.auto()
+    PLAN_ITEM_ADDED = enum.auto()
+    PLAN_ITEM_CHANGED = enum.auto()
+    ADDENDUM_ADDED = enum.auto()
+    SIGNOFF_ROLES_SET = enum.auto()
+    SIGNOFF_SIGNED = enum.auto()
+    SIGNOFF_DISSENTED = enum.auto()
+    SIGNOFF_WITHDRAWN = enum.auto()
+    SIGNOFF_DISSENT_OVERRIDDEN = enum.auto()
+    SIGNOFFS_VOIDED = enum.auto()
+    RECORD_FINALISED = enum.auto()
+    FAMILY_ACKNOWLEDGED = enum.auto()
+    FHIR_EXPORTED = enum.auto()
 
-    def __new__(cls, value: str, description: str, clinical: bool = False) -> AuditAction:
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.description = description
-        member.clinical = clinical
-        return member
+    @property
+    def description(self) -> str:
+        return DESCRIPTIONS[self]
 
-    SIGN_IN = "sign_in", "A person signed in (local password or hospital sign-in)."
-    SIGN_IN_FAILED = "sign_in_failed", "A sign-in attempt with a wrong user name or password."
-    ACCOUNT_LOCKED = "account_locked", "Too many failed attempts: the account is locked for a while."
-    SIGN_IN_REFUSED = (
-        "sign_in_refused",
-        "Signed in at the identity provider, but the portal has no role for them.",
-    )
-    SIGN_OUT = "sign_out", "A person signed out."
-    TIMEOUT = "timeout", "The portal signed a person out after idle or absolute time-out."
-    PATIENT_VIEWED = "patient_viewed", "A patient's record summary was opened.", True
-    CLINICAL_CREATE = "clinical_create", "Clinical data was created.", True
-    CLINICAL_UPDATE = "clinical_update", "Clinical data was changed.", True
-    CLINICAL_DELETE = "clinical_delete", "Clinical data was deleted.", True
-    USER_CREATED = "user_created", "An administrator created an account."
-    USER_UPDATED = "user_updated", "An administrator changed an account's role or status."
-    AUDIT_REPORT_VIEWED = "audit_report_viewed", "An administrator ran or downloaded the audit report."
-    DEMO_SEEDED = "demo_seeded", "Demo data was loaded into the database."
-    MEETING_LOBBY_ENTERED = "meeting_lobby_entered", "Someone started waiting in a meeting's lobby."
-    MEETING_JOINED = "meeting_joined", "Someone joined a meeting's video room directly."
-    MEETING_ADMITTED = "meeting_admitted", "A clinician admitted someone from the lobby."
-    MEETING_DECLINED = "meeting_declined", "A clinician declined someone waiting in the lobby."
-    MEETING_LEFT = "meeting_left", "Someone left a meeting."
-    MEETING_DROPPED = "meeting_dropped", "Someone's connection was lost and they dropped out of a meeting."
-    MEETING_REMOVED = "meeting_removed", "A clinician removed someone from a meeting."
-    MEETING_MUTED = "meeting_muted", "A clinician muted someone's microphone."
-    MEETING_ENDED = "meeting_ended", "A clinician ended a meeting for everyone."
-    ALERT_RAISED = (
-        "alert_raised",
-        "A symptom alert was raised (by a check-in, or by the missed check-in sweep).",
-        True,
-    )
-    ALERT_ACKNOWLEDGED = "alert_acknowledged", "A clinician acknowledged a symptom alert.", True
-    ALERT_ACTIONED = (
-        "alert_actioned",
-        "A clinician marked a symptom alert actioned, with a note of what was done.",
-        True,
-    )
-    GOALS_OF_CARE_SAVED = (
-        "goals_of_care_saved",
-        "A clinician saved a new version of a patient's goals-of-care record, with a reason.",
-        True,
-    )
-    GOALS_OF_CARE_VIEWED = (
-        "goals_of_care_viewed",
-        "A clinician opened or compared versions of a patient's goals-of-care record.",
-        True,
-    )
-    AMENDMENT_REQUESTED = (
-        "amendment_requested",
-        "A family member asked for a correction to the goals-of-care record.",
-        True,
-    )
-    AMENDMENT_ACCEPTED = (
-        "amendment_accepted",
-        "A clinician accepted an amendment request; the new version or addendum is linked to it.",
-        True,
-    )
-    AMENDMENT_REFUSED = "amendment_refused", "A clinician refused an amendment request, with a reason.", True
-    PLAN_ITEM_ADDED = (
-        "plan_item_added",
-        "A clinician added a recommendation or action item to a conference plan.",
-        True,
-    )
-    PLAN_ITEM_CHANGED = (
-        "plan_item_changed",
-        "A clinician changed a conference plan item (text, owner, due date or status).",
-        True,
-    )
-    ADDENDUM_ADDED = "addendum_added", "A clinician added an addendum to the goals-of-care record.", True
-    SIGNOFF_ROLES_SET = "signoff_roles_set", "A conference chair set which roles must sign its plans."
-    SIGNOFF_SIGNED = (
-        "signoff_signed",
-        "A clinician signed the goals of care and plan, naming the hash of the content signed.",
-        True,
-    )
-    SIGNOFF_DISSENTED = (
-        "signoff_dissented",
-        "A clinician recorded a dissent from the goals of care and plan, with a reason.",
-        True,
-    )
-    SIGNOFF_WITHDRAWN = "signoff_withdrawn", "A clinician withdrew their own signature or dissent.", True
-    SIGNOFF_DISSENT_OVERRIDDEN = (
-        "signoff_dissent_overridden",
-        "The conference chair overrode a dissent, with a reason.",
-        True,
-    )
-    SIGNOFFS_VOIDED = (
-        "signoffs_voided",
-        "The content changed after signing, so the signatures on the old content became void.",
-        True,
-    )
-    RECORD_FINALISED = (
-        "record_finalised",
-        "Every required role signed the same content: the record became final (addenda only).",
-        True,
-    )
-    FAMILY_ACKNOWLEDGED = (
-        "family_acknowledged",
-        "A family member acknowledged the plan (not a clinical signature).",
-        True,
-    )
-    FHIR_EXPORTED = (
-        "fhir_exported",
-        "The goals-of-care record and plan were exported as a FHIR Bundle (python -m interop.fhir).",
-        True,
-    )
+    @property
+    def clinical(self) -> bool:
+        return self in CLINICAL_ACTIONS
+
+
+# What each action means, as the audit report and docs/security.md say it.
+DESCRIPTIONS: dict[AuditAction, str] = {
+    AuditAction.SIGN_IN: "A person signed in (local password or hospital sign-in).",
+    AuditAction.SIGN_IN_FAILED: "A sign-in attempt with a wrong user name or password.",
+    AuditAction.ACCOUNT_LOCKED: "Too many failed attempts: the account is locked for a while.",
+    AuditAction.SIGN_IN_REFUSED: "Signed in at the identity provider, but the portal has no role for them.",
+    AuditAction.SIGN_OUT: "A person signed out.",
+    AuditAction.TIMEOUT: "The portal signed a person out after idle or absolute time-out.",
+    AuditAction.PATIENT_VIEWED: "A patient's record summary was opened.",
+    AuditAction.CLINICAL_CREATE: "Clinical data was created.",
+    AuditAction.CLINICAL_UPDATE: "Clinical data was changed.",
+    AuditAction.CLINICAL_DELETE: "Clinical data was deleted.",
+    AuditAction.USER_CREATED: "An administrator created an account.",
+    AuditAction.USER_UPDATED: "An administrator changed an account's role or status.",
+    AuditAction.AUDIT_REPORT_VIEWED: "An administrator ran or downloaded the audit report.",
+    AuditAction.DEMO_SEEDED: "Demo data was loaded into the database.",
+    AuditAction.MEETING_LOBBY_ENTERED: "Someone started waiting in a meeting's lobby.",
+    AuditAction.MEETING_JOINED: "Someone joined a meeting's video room directly.",
+    AuditAction.MEETING_ADMITTED: "A clinician admitted someone from the lobby.",
+    AuditAction.MEETING_DECLINED: "A clinician declined someone waiting in the lobby.",
+    AuditAction.MEETING_LEFT: "Someone left a meeting.",
+    AuditAction.MEETING_DROPPED: "Someone's connection was lost and they dropped out of a meeting.",
+    AuditAction.MEETING_REMOVED: "A clinician removed someone from a meeting.",
+    AuditAction.MEETING_MUTED: "A clinician muted someone's microphone.",
+    AuditAction.MEETING_ENDED: "A clinician ended a meeting for everyone.",
+    AuditAction.ALERT_RAISED: "A symptom alert was raised (by a check-in, or by the missed check-in sweep).",
+    AuditAction.ALERT_ACKNOWLEDGED: "A clinician acknowledged a symptom alert.",
+    AuditAction.ALERT_ACTIONED: "A clinician marked a symptom alert actioned, with a note of what was done.",
+    AuditAction.GOALS_OF_CARE_SAVED: (
+        "A clinician saved a new version of a patient's goals-of-care record, with a reason."
+    ),
+    AuditAction.GOALS_OF_CARE_VIEWED: (
+        "A clinician opened or compared versions of a patient's goals-of-care record."
+    ),
+    AuditAction.AMENDMENT_REQUESTED: "A family member asked for a correction to the goals-of-care record.",
+    AuditAction.AMENDMENT_ACCEPTED: (
+        "A clinician accepted an amendment request; the new version or addendum is linked to it."
+    ),
+    AuditAction.AMENDMENT_REFUSED: "A clinician refused an amendment request, with a reason.",
+    AuditAction.PLAN_ITEM_ADDED: "A clinician added a recommendation or action item to a conference plan.",
+    AuditAction.PLAN_ITEM_CHANGED: (
+        "A clinician changed a conference plan item (text, owner, due date or status)."
+    ),
+    AuditAction.ADDENDUM_ADDED: "A clinician added an addendum to the goals-of-care record.",
+    AuditAction.SIGNOFF_ROLES_SET: "A conference chair set which roles must sign its plans.",
+    AuditAction.SIGNOFF_SIGNED: (
+        "A clinician signed the goals of care and plan, naming the hash of the content signed."
+    ),
+    AuditAction.SIGNOFF_DISSENTED: (
+        "A clinician recorded a dissent from the goals of care and plan, with a reason."
+    ),
+    AuditAction.SIGNOFF_WITHDRAWN: "A clinician withdrew their own signature or dissent.",
+    AuditAction.SIGNOFF_DISSENT_OVERRIDDEN: "The conference chair overrode a dissent, with a reason.",
+    AuditAction.SIGNOFFS_VOIDED: (
+        "The content changed after signing, so the signatures on the old content became void."
+    ),
+    AuditAction.RECORD_FINALISED: (
+        "Every required role signed the same content: the record became final (addenda only)."
+    ),
+    AuditAction.FAMILY_ACKNOWLEDGED: "A family member acknowledged the plan (not a clinical signature).",
+    AuditAction.FHIR_EXPORTED: (
+        "The goals-of-care record and plan were exported as a FHIR Bundle (python -m interop.fhir)."
+    ),
+}
+
+CLINICAL_ACTIONS: frozenset[AuditAction] = frozenset(
+    {
+        AuditAction.PATIENT_VIEWED,
+        AuditAction.CLINICAL_CREATE,
+        AuditAction.CLINICAL_UPDATE,
+        AuditAction.CLINICAL_DELETE,
+        AuditAction.ALERT_RAISED,
+        AuditAction.ALERT_ACKNOWLEDGED,
+        AuditAction.ALERT_ACTIONED,
+        AuditAction.GOALS_OF_CARE_SAVED,
+        AuditAction.GOALS_OF_CARE_VIEWED,
+        AuditAction.AMENDMENT_REQUESTED,
+        AuditAction.AMENDMENT_ACCEPTED,
+        AuditAction.AMENDMENT_REFUSED,
+        AuditAction.PLAN_ITEM_ADDED,
+        AuditAction.PLAN_ITEM_CHANGED,
+        AuditAction.ADDENDUM_ADDED,
+        AuditAction.SIGNOFF_SIGNED,
+        AuditAction.SIGNOFF_DISSENTED,
+        AuditAction.SIGNOFF_WITHDRAWN,
+        AuditAction.SIGNOFF_DISSENT_OVERRIDDEN,
+        AuditAction.SIGNOFFS_VOIDED,
+        AuditAction.RECORD_FINALISED,
+        AuditAction.FAMILY_ACKNOWLEDGED,
+        AuditAction.FHIR_EXPORTED,
+    }
+)
 
 
 # Stored name -> its action, for the audit report's filter and the check that each is documented (README).
@@ -306,7 +335,7 @@ def record(
 
 def record_by(
     session: Session,
-    identity: Identity,
+    actor: Identity | None,
     action: AuditAction,
     *,
     patient_id: int | None = None,
@@ -316,13 +345,12 @@ def record_by(
     now: dt.datetime | None = None,
 ) -> AuditEvent:
     """Append one event for an action taken by this signed-in person (as record(), with the actor's id
-    and user name taken from `identity`). Actions the portal takes by itself use record(), actor "system".
-    """
+    and user name taken from `actor`), or by the portal itself when `actor` is None (actor "system")."""
     return record(
         session,
         action,
-        actor_user_id=identity.user_id,
-        actor_name=identity.username,
+        actor_user_id=actor.user_id if actor else None,
+        actor_name=actor.username if actor else "system",
         patient_id=patient_id,
         target_type=target_type,
         target_id=target_id,
@@ -336,6 +364,25 @@ def target_type_of(row: object) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", type(row).__name__).lower()
 
 
+def record_about(
+    session: Session,
+    actor: Identity | None,
+    action: AuditAction,
+    row: Any,
+    *,
+    patient_id: int | None = None,
+    details: dict[str, Any] | None = None,
+    now: dt.datetime | None = None,
+) -> AuditEvent:
+    """Write the row's pending changes and append the event about it: the row is the event's target and
+    its patient (or `patient_id`, for a row that reaches its patient through another) the event's patient.
+    `actor` None means the portal acted by itself (actor "system")."""
+    session.flush()
+    target = {"target_type": target_type_of(row), "target_id": row.id}
+    patient = patient_id if patient_id is not None else getattr(row, "patient_id", None)
+    return record_by(session, actor, action, patient_id=patient, details=details, now=now, **target)
+
+
 def record_created(
     session: Session,
     actor: Identity | None,
@@ -346,22 +393,9 @@ def record_created(
     details: dict[str, Any] | None = None,
     now: dt.datetime | None = None,
 ) -> AuditEvent:
-    """Store a new row and append the event that says who created it: the row is the event's target and
-    its patient (or `patient_id`, for a row that reaches its patient through another) the event's patient.
-    `actor` None means the portal acted by itself (actor "system")."""
+    """Store a new row and append the event that says who created it (as record_about)."""
     session.add(row)
-    session.flush()
-    return record(
-        session,
-        action,
-        actor_user_id=actor.user_id if actor else None,
-        actor_name=actor.username if actor else "system",
-        patient_id=patient_id if patient_id is not None else getattr(row, "patient_id", None),
-        target_type=target_type_of(row),
-        target_id=row.id,
-        details=details,
-        now=now,
-    )
+    return record_about(session, actor, action, row, patient_id=patient_id, details=details, now=now)
 
 
 # A view of the same thing, by the same sign-in, is recorded again after this long: a record left open on a

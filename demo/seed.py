@@ -331,14 +331,8 @@ def _insert_and_audit(
 ) -> SeedSummary:
     """Insert the demo rows, then record one `demo_seeded` event (actor "system") with what was made."""
     summary = _insert(session, now)
-    audit.record(
-        session,
-        AuditAction.DEMO_SEEDED,
-        actor_user_id=None,
-        actor_name="system",
-        details={**mode, **asdict(summary), **extra},
-        now=now,
-    )
+    details = {**mode, **asdict(summary), **extra}
+    audit.record_by(session, None, AuditAction.DEMO_SEEDED, details=details, now=now)
     return summary
 
 

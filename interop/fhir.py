@@ -687,11 +687,10 @@ def bundle_for_patient(session: Session, patient_id: int, now: dt.datetime) -> B
     caller's transaction). ExportRefused, with nothing written, for an unknown patient or no record."""
     record = load_record(session, patient_id)
     bundle = build_bundle(record, now)
-    audit.record(
+    audit.record_by(
         session,
+        None,
         AuditAction.FHIR_EXPORTED,
-        actor_user_id=None,
-        actor_name="system",
         patient_id=patient_id,
         target_type="goals_of_care",
         target_id=record.document_id,

@@ -327,14 +327,12 @@ def record_clinician_ratings(
     if phase is not None and phase is not patient.pcoc_phase:
         previous = patient.pcoc_phase
         patient.pcoc_phase = phase
-        session.flush()
-        audit.record_by(
+        audit.record_about(
             session,
             identity,
             AuditAction.CLINICAL_UPDATE,
+            patient,
             patient_id=patient.id,
-            target_type="patient",
-            target_id=patient.id,
             details={"field": "pcoc_phase", "from": previous.value, "to": phase.value},
             now=now,
         )

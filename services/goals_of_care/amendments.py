@@ -178,14 +178,12 @@ def answer_amendment(
     request.answered_by_id = identity.user_id
     request.answered_at = now
     request.answer_reason = reason.strip()
-    session.flush()
-    audit.record_by(
+    audit.record_about(
         session,
         identity,
         AuditAction.AMENDMENT_ACCEPTED if accept else AuditAction.AMENDMENT_REFUSED,
+        request,
         patient_id=patient_id,
-        target_type="amendment_request",
-        target_id=request.id,
         details={
             "reason": request.answer_reason,
             "resulting_version_id": request.resulting_version_id,

@@ -532,14 +532,11 @@ def withdraw(session: Session, identity: Identity, sign_off_id: int, now: dt.dat
     if row.voided_at is not None or row.withdrawn_at is not None:
         raise SignOffRefused(["This signature is already void or withdrawn"])
     row.withdrawn_at = now
-    session.flush()
-    audit.record_by(
+    audit.record_about(
         session,
         identity,
         AuditAction.SIGNOFF_WITHDRAWN,
-        patient_id=row.patient_id,
-        target_type="sign_off",
-        target_id=row.id,
+        row,
         details={"conference_id": row.conference_id, "decision": row.decision.value},
         now=now,
     )
@@ -561,14 +558,11 @@ def override_dissent(
     row.override_by_id = identity.user_id
     row.override_reason = text
     row.overridden_at = now
-    session.flush()
-    audit.record_by(
+    audit.record_about(
         session,
         identity,
         AuditAction.SIGNOFF_DISSENT_OVERRIDDEN,
-        patient_id=row.patient_id,
-        target_type="sign_off",
-        target_id=row.id,
+        row,
         details={"conference_id": row.conference_id, "reason": text},
         now=now,
     )
