@@ -17,7 +17,7 @@ import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 from sqlalchemy import (
     ColumnElement,
@@ -293,17 +293,23 @@ def _append_statement(dialect: str) -> ReturningInsert[tuple[int, str, str]]:
     )
 
 
+class About(TypedDict, total=False):
+    """What an event is about, as record() and the helpers that fill in its actor take it."""
+
+    patient_id: int | None
+    target_type: str | None
+    target_id: object
+    details: dict[str, Any] | None
+    now: dt.datetime | None
+
+
 def record(
     session: Session,
     action: AuditAction,
     *,
     actor_user_id: int | None,
     actor_name: str,
-    patient_id: int | None = None,
-    target_type: str | None = None,
-    target_id: object = None,
-    details: dict[str, Any] | None = None,
-    now: dt.datetime | None = None,
+    **about: Unpack[About],
 ) -> AuditEvent:
     """Append one event to the chain, inside the caller's transaction.
 
@@ -313,15 +319,15 @@ def record(
     if action not in ACTIONS:  # a plain string still reaches here from a caller that is not type-checked
         raise UnknownAuditAction(f"audit action {action!r} is not registered in auth.audit.AuditAction")
     values: dict[str, Any] = {
-        "occurred_at": (now or dt.datetime.now(dt.UTC)).replace(microsecond=0),
+        "occurred_at": (about.get("now") or dt.datetime.now(dt.UTC)).replace(microsecond=0),
         "actor_user_id": actor_user_id,
         "actor_name": actor_name,
         "action": ACTIONS[action].value,  # the plain string, as stored, read back and hashed
-        "patient_id": patient_id,
-        "target_type": target_type,
-        "target_id": None if target_id is None else str(target_id),
+        "patient_id": about.get("patient_id"),
+        "target_type": about.get("target_type"),
+        "target_id": None if about.get("target_id") is None else str(about.get("target_id")),
         # Stored as it reads back (e.g. dates as strings), so verify() hashes exactly what was hashed here.
-        "details": json.loads(canonical_json(details or {})),
+        "details": json.loads(canonical_json(about.get("details") or {})),
     }
     event = AuditEvent(**values)
     # The very payload verify() rebuilds from the stored row, so the SQL hash equals chain_hash's.
@@ -334,29 +340,12 @@ def record(
 
 
 def record_by(
-    session: Session,
-    actor: Identity | None,
-    action: AuditAction,
-    *,
-    patient_id: int | None = None,
-    target_type: str | None = None,
-    target_id: object = None,
-    details: dict[str, Any] | None = None,
-    now: dt.datetime | None = None,
+    session: Session, actor: Identity | None, action: AuditAction, **about: Unpack[About]
 ) -> AuditEvent:
     """Append one event for an action taken by this signed-in person (as record(), with the actor's id
     and user name taken from `actor`), or by the portal itself when `actor` is None (actor "system")."""
-    return record(
-        session,
-        action,
-        actor_user_id=actor.user_id if actor else None,
-        actor_name=actor.username if actor else "system",
-        patient_id=patient_id,
-        target_type=target_type,
-        target_id=target_id,
-        details=details,
-        now=now,
-    )
+    name = actor.username if actor else "system"
+    return record(session, action, actor_user_id=actor.user_id if actor else None, actor_name=name, **about)
 
 
 def target_type_of(row: object) -> str:
@@ -364,38 +353,32 @@ def target_type_of(row: object) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", type(row).__name__).lower()
 
 
+class AboutRow(TypedDict, total=False):
+    """What an event about a row adds to it: the patient, for a row that reaches its patient through
+    another (its own patient_id otherwise), the details, and when."""
+
+    patient_id: int | None
+    details: dict[str, Any] | None
+    now: dt.datetime | None
+
+
 def record_about(
-    session: Session,
-    actor: Identity | None,
-    action: AuditAction,
-    row: Any,
-    *,
-    patient_id: int | None = None,
-    details: dict[str, Any] | None = None,
-    now: dt.datetime | None = None,
+    session: Session, actor: Identity | None, action: AuditAction, row: Any, **about: Unpack[AboutRow]
 ) -> AuditEvent:
     """Write the row's pending changes and append the event about it: the row is the event's target and
-    its patient (or `patient_id`, for a row that reaches its patient through another) the event's patient.
-    `actor` None means the portal acted by itself (actor "system")."""
+    its patient the event's patient. `actor` None means the portal acted by itself (actor "system")."""
     session.flush()
+    patient_id = about.pop("patient_id", None) or getattr(row, "patient_id", None)
     target = {"target_type": target_type_of(row), "target_id": row.id}
-    patient = patient_id if patient_id is not None else getattr(row, "patient_id", None)
-    return record_by(session, actor, action, patient_id=patient, details=details, now=now, **target)
+    return record_by(session, actor, action, patient_id=patient_id, **target, **about)
 
 
 def record_created(
-    session: Session,
-    actor: Identity | None,
-    action: AuditAction,
-    row: Any,
-    *,
-    patient_id: int | None = None,
-    details: dict[str, Any] | None = None,
-    now: dt.datetime | None = None,
+    session: Session, actor: Identity | None, action: AuditAction, row: Any, **about: Unpack[AboutRow]
 ) -> AuditEvent:
     """Store a new row and append the event that says who created it (as record_about)."""
     session.add(row)
-    return record_about(session, actor, action, row, patient_id=patient_id, details=details, now=now)
+    return record_about(session, actor, action, row, **about)
 
 
 # A view of the same thing, by the same sign-in, is recorded again after this long: a record left open on a
@@ -432,6 +415,14 @@ def record_view(
     record_by(session, identity, action, now=when, **what)
     after_commit(session, lambda: _recent_views.put(key, when))
     return True
+
+
+def record_patient_view(
+    session: Session, identity: Identity, patient_id: int, details: dict[str, Any], now: dt.datetime
+) -> bool:
+    """Record that this person opened something of this patient's (as record_view: once per opening)."""
+    about = {"patient_id": patient_id, "target_type": "patient", "target_id": patient_id}
+    return record_view(session, identity, AuditAction.PATIENT_VIEWED, details=details, now=now, **about)
 
 
 @dataclass(frozen=True)

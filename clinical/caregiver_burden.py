@@ -20,16 +20,21 @@ class Instrument(enum.StrEnum):
 
 @dataclass(frozen=True)
 class TotalRange:
+    """A ZBI version's name and item count. Each item is scored 0-4, so its total runs from 0 to 4 x the
+    number of items."""
+
     name: str
     items: int
-    minimum: int
-    maximum: int
+    minimum = 0
+
+    @property
+    def maximum(self) -> int:
+        return 4 * self.items
 
 
-# Each item is scored 0-4, so the maximum is 4 x the number of items.
 RANGES: dict[Instrument, TotalRange] = {
-    Instrument.ZBI_12: TotalRange("Zarit Burden Interview, 12-item (ZBI-12)", 12, 0, 48),
-    Instrument.ZBI_4: TotalRange("Zarit Burden Interview, 4-item screen (ZBI-4)", 4, 0, 16),
+    Instrument.ZBI_12: TotalRange("Zarit Burden Interview, 12-item (ZBI-12)", 12),
+    Instrument.ZBI_4: TotalRange("Zarit Burden Interview, 4-item screen (ZBI-4)", 4),
 }
 
 

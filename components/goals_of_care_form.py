@@ -149,10 +149,10 @@ def _save(identity: Identity, patient_id: int, submission: Submission, key: str)
                     session,
                     identity,
                     patient_id,
-                    submission.content,
-                    submission.based_on_version,
-                    submission.reason,
-                    clock.now(),
+                    content=submission.content,
+                    based_on_version=submission.based_on_version,
+                    reason=submission.reason,
+                    now=clock.now(),
                 )
     except StaleVersion as stale:
         _stale(stale.theirs, key=key)

@@ -24,16 +24,7 @@ from clinical.roles import CLINICAL_ROLES
 from components import media_tiles, room_roster
 from components.room_roster import Click, Control
 from db.engine import transaction
-from media.backend import (
-    ControlRefused,
-    JoinOutcome,
-    JoinResult,
-    ParticipantState,
-    ParticipantView,
-    Person,
-    RoomSnapshot,
-    VideoBackend,
-)
+from media import backend as video
 from portal import clock
 from portal.room_hub import hub, room_id_for
 from services import meetings
@@ -63,7 +54,7 @@ class Seat:
     title: str
     room_id: str
     participant_id: str
-    person: Person
+    person: video.Person
 
 
 def current_seat() -> Seat | None:
@@ -81,7 +72,11 @@ def _leave_seat(kind: str, message: str) -> None:
 
 
 def _record(
-    seat: Seat, event: str, identity: Identity, subject: ParticipantView | Person, now: dt.datetime
+    seat: Seat,
+    event: str,
+    identity: Identity,
+    subject: video.ParticipantView | video.Person,
+    now: dt.datetime,
 ) -> None:
     with transaction() as session:
         meetings.record_room_event(
@@ -96,13 +91,15 @@ def _record(
         )
 
 
-def join(identity: Identity, conference_id: int, *, backend: VideoBackend | None = None) -> JoinResult:
+def join(
+    identity: Identity, conference_id: int, *, backend: video.VideoBackend | None = None
+) -> video.JoinResult:
     """Join a meeting's room (or its lobby); AccessDenied when this person may not join it."""
     backend = backend or hub()
     now = clock.now()
     with transaction() as session:
         choice = meetings.meeting_access(session, identity, conference_id, now)
-    person = Person(
+    person = video.Person(
         user_id=identity.user_id,
         display_name=identity.display_name,
         role=identity.role.value,
@@ -111,14 +108,16 @@ def join(identity: Identity, conference_id: int, *, backend: VideoBackend | None
     )
     room_id = room_id_for(conference_id)
     result = backend.join(room_id, person)
-    if result.outcome in (JoinOutcome.JOINED, JoinOutcome.WAITING) and result.participant_id:
+    if result.outcome in (video.JoinOutcome.JOINED, video.JoinOutcome.WAITING) and result.participant_id:
         seat = Seat(conference_id, choice.title, room_id, result.participant_id, person)
         st.session_state[SEAT_KEY] = seat
-        _record(seat, "joined" if result.outcome is JoinOutcome.JOINED else "waiting", identity, person, now)
+        _record(
+            seat, "joined" if result.outcome is video.JoinOutcome.JOINED else "waiting", identity, person, now
+        )
     return result
 
 
-def _apply(identity: Identity, seat: Seat, click: Click, backend: VideoBackend) -> None:
+def _apply(identity: Identity, seat: Seat, click: Click, backend: video.VideoBackend) -> None:
     """Carry out a click, and record it (attendance and audit trail) once the hub has accepted it."""
     room, me = seat.room_id, seat.participant_id
     now = clock.now()
@@ -154,24 +153,24 @@ def _apply(identity: Identity, seat: Seat, click: Click, backend: VideoBackend) 
         _record(seat, "removed", identity, target, now)
 
 
-def _find(snapshot: RoomSnapshot, participant_id: str) -> ParticipantView | None:
+def _find(snapshot: video.RoomSnapshot, participant_id: str) -> video.ParticipantView | None:
     return next((p for p in snapshot.participants if p.participant_id == participant_id), None)
 
 
-def _in_room_ids(snapshot: RoomSnapshot) -> tuple[str, ...]:
-    return tuple(p.participant_id for p in snapshot.participants if p.state is ParticipantState.IN_ROOM)
+def _in_room_ids(snapshot: video.RoomSnapshot) -> tuple[str, ...]:
+    return tuple(p.participant_id for p in snapshot.participants if p.state is video.ParticipantState.IN_ROOM)
 
 
-def _gone(seat: Seat, state: ParticipantState) -> bool:
+def _gone(seat: Seat, state: video.ParticipantState) -> bool:
     """Handle a state that takes this person out of the room; True when it did."""
-    if state is ParticipantState.ENDED:
+    if state is video.ParticipantState.ENDED:
         _leave_seat("info", ENDED_MESSAGE)
-    elif state is ParticipantState.DECLINED:
+    elif state is video.ParticipantState.DECLINED:
         _leave_seat("warning", DECLINED_MESSAGE)
-    elif state is ParticipantState.REMOVED:
+    elif state is video.ParticipantState.REMOVED:
         by = _removed_by().pop((seat.room_id, seat.participant_id), "someone from the care team")
         _leave_seat("warning", f"You were removed from the meeting by {by}.")
-    elif state is ParticipantState.LEFT:
+    elif state is video.ParticipantState.LEFT:
         _leave_seat("warning", DROPPED_MESSAGE)
     else:
         return False
@@ -200,11 +199,11 @@ def show(identity: Identity, seat: Seat, *, key: str = "room") -> None:
         # component whose place in the page changes (tiles come and go above it), and a remount is a new
         # peer connection and a black gap for everyone watching this person.
         publisher_slot = st.container(key=f"{key}.publisher")
-        if state is ParticipantState.IN_ROOM:
+        if state is video.ParticipantState.IN_ROOM:
             others = [
                 p
                 for p in snapshot.participants
-                if p.state is ParticipantState.IN_ROOM and p.participant_id != seat.participant_id
+                if p.state is video.ParticipantState.IN_ROOM and p.participant_id != seat.participant_id
             ]
             # In a container of its own, so the self-view below keeps its place (and its camera) as tiles
             # come and go.
@@ -215,9 +214,9 @@ def show(identity: Identity, seat: Seat, *, key: str = "room") -> None:
             media.publish(seat.room_id, seat.participant_id)
 
 
-def _own_media(state: ParticipantState, me: ParticipantView) -> None:
+def _own_media(state: video.ParticipantState, me: video.ParticipantView) -> None:
     """Below the tiles (or alone, in the lobby): this person's own camera preview."""
-    if state is ParticipantState.IN_ROOM:
+    if state is video.ParticipantState.IN_ROOM:
         if me.camera_on:
             # A small self-view, as every video call has: is my face in the picture, is the light right.
             media_tiles.camera_preview(
@@ -233,7 +232,7 @@ def _own_media(state: ParticipantState, me: ParticipantView) -> None:
         )
     # Also in the lobby: the camera already flows to the hub (which forwards it to nobody) when a clinician
     # admits this person, so their tile starts at once.
-    if state is ParticipantState.IN_ROOM:
+    if state is video.ParticipantState.IN_ROOM:
         st.caption(CONNECTED_MESSAGE)
     else:
         st.caption(READY_MESSAGE)
@@ -255,8 +254,8 @@ def _live(identity: Identity, seat: Seat, key: str) -> None:
     me = _find(snapshot, seat.participant_id)
     if me is None:
         return
-    moderator = seat.person.clinician and state is ParticipantState.IN_ROOM
-    if state is ParticipantState.LOBBY:
+    moderator = seat.person.clinician and state is video.ParticipantState.IN_ROOM
+    if state is video.ParticipantState.LOBBY:
         click = room_roster.lobby(me, key=key)
     else:
         own = room_roster.own_controls(me, moderator=moderator, key=key)
@@ -266,7 +265,7 @@ def _live(identity: Identity, seat: Seat, key: str) -> None:
         return
     try:
         _apply(identity, seat, click, backend)
-    except ControlRefused as refused:
+    except video.ControlRefused as refused:
         st.error(str(refused))
         return
     # The whole page, not just this fragment: tiles come and go with admit, remove, leave and end.

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from clinical.alerts import AlertRule
+from clinical.alerts import AlertRule, Finding
 from clinical.consensus import SignOffDecision
 from clinical.esas import ITEM_KEYS
 from clinical.pcoc import PcocPhase
@@ -355,6 +355,17 @@ class Alert(Base):
     condition_key: Mapped[str | None] = mapped_column(String(80))
 
     __table_args__ = (Index("ix_alerts_patient_condition", "patient_id", "condition_key"),)
+
+    @classmethod
+    def raised_for(
+        cls, finding: Finding, patient_id: int, assessment_id: int | None, at: dt.datetime
+    ) -> Alert:
+        """The open alert a finding raises, as the live rules and the demo's replay of them store it."""
+        # The alert keeps the finding's own words: which rule, about which item, and its condition key.
+        said = {name: getattr(finding, name) for name in ("rule", "item", "message", "condition_key")}
+        return cls(
+            patient_id=patient_id, assessment_id=assessment_id, status=AlertStatus.OPEN, raised_at=at, **said
+        )
 
 
 class ClinicianRating(Base):

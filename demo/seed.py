@@ -733,16 +733,7 @@ def _alert(
 ) -> Alert:
     """One alert, with the life a real one of its age would have had by `now`: under 2 days old still
     open; 2-5 days old acknowledged or already actioned; older, actioned."""
-    alert = Alert(
-        patient_id=patient.id,
-        assessment_id=assessment_id,
-        rule=finding.rule,
-        item=finding.item,
-        message=finding.message,
-        status=AlertStatus.OPEN,
-        raised_at=raised_at,
-        condition_key=finding.condition_key,
-    )
+    alert = Alert.raised_for(finding, patient.id, assessment_id, raised_at)
     age = now - raised_at
     if age < dt.timedelta(days=2):
         return alert

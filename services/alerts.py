@@ -51,18 +51,13 @@ class AlertConflict(Refusal):
     """Someone else changed the alert first. The message names who and when; nothing was overwritten."""
 
 
-class AlertStep(enum.StrEnum):
-    ACKNOWLEDGE = enum.auto()
-    ACTION = enum.auto()
-
-
 @dataclass(frozen=True)
 class AlertRequest:
     """What someone asked to do with an alert on screen: the component returns it, apply() carries it out."""
 
     alert_id: int
     step: AlertStep
-    note: str = ""
+    note: str = ""  # what was done: required to mark an alert actioned
 
 
 @dataclass(frozen=True)
@@ -87,6 +82,14 @@ class AlertView:
 class PatientAlerts:
     not_actioned: list[AlertView]
     recently_actioned: list[AlertView]
+
+
+class AlertStep(enum.StrEnum):
+    """The two steps of an alert's life after it is raised: acknowledged (someone has it in hand), then
+    actioned (what was done)."""
+
+    ACKNOWLEDGE = enum.auto()
+    ACTION = enum.auto()
 
 
 def time_to_intervention(alert: Alert) -> dt.timedelta | None:

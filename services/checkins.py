@@ -439,16 +439,7 @@ def _raise(
     actor: Identity | None,
     now: dt.datetime,
 ) -> RaisedAlert:
-    alert = Alert(
-        patient_id=patient_id,
-        assessment_id=assessment_id,
-        rule=AlertRule(finding.rule.value),
-        item=finding.item,
-        message=finding.message,
-        status=AlertStatus.OPEN,
-        raised_at=now,
-        condition_key=finding.condition_key,
-    )
+    alert = Alert.raised_for(finding, patient_id, assessment_id, now)
     details = {"rule": alert.rule.value, "condition_key": finding.condition_key}
     audit.record_created(session, actor, AuditAction.ALERT_RAISED, alert, details=details, now=now)
     return RaisedAlert(alert.id, alert.rule, alert.item, alert.message)

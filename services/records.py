@@ -15,7 +15,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from auth import audit
-from auth.audit import AuditAction
 from auth.identity import Identity
 from auth.permissions import AccessDenied, may_view_patient, visible_patient_ids
 from clinical.roles import CLINICAL_ROLES
@@ -123,14 +122,6 @@ def patient_record(session: Session, identity: Identity, patient_id: int, now: d
         ],
         upcoming_cases=queries.upcoming_cases_for_patient(session, patient_id, now),
     )
-    audit.record_view(
-        session,
-        identity,
-        AuditAction.PATIENT_VIEWED,
-        patient_id=patient_id,
-        target_type="patient",
-        target_id=patient_id,
-        details={"screen": "record summary"},
-        now=now,
-    )
+    details = {"screen": "record summary"}
+    audit.record_patient_view(session, identity, patient_id, details, now)
     return record

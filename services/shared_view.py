@@ -10,7 +10,7 @@ presenter could not open. Followers still need their own access to the record: s
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -80,15 +80,9 @@ def current(session: Session, conference_id: int) -> SharedViewState | None:
     if row is None:
         return None
     view, presenter_name = row
-    return SharedViewState(
-        conference_id=view.conference_id,
-        version=view.version,
-        presenter_id=view.presenter_id,
-        presenter_name=presenter_name,
-        patient_id=view.patient_id,
-        window_days=view.window_days,
-        updated_at=view.updated_at,
-    )
+    # Every field but the presenter's name is the stored view's column of the same name.
+    columns = {f.name: getattr(view, f.name) for f in fields(SharedViewState) if f.name != "presenter_name"}
+    return SharedViewState(presenter_name=presenter_name, **columns)
 
 
 def present(

@@ -15,7 +15,6 @@ from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from auth import audit
-from auth.audit import AuditAction
 from auth.identity import Identity
 from auth.permissions import AccessDenied, may_view_as_team_member
 from clinical.roles import CLINICAL_ROLES
@@ -132,16 +131,8 @@ def patient_trends(
         # Kept only once this transaction (and its audit event) commits: a rolled-back one may have read
         # its own writes, which nobody else will ever see.
         after_commit(session, lambda: _trends_cache.put(key, loaded))
-    audit.record_view(
-        session,
-        identity,
-        AuditAction.PATIENT_VIEWED,
-        patient_id=patient_id,
-        target_type="patient",
-        target_id=patient_id,
-        details={"view": "symptom_trends", "window_days": window_days},
-        now=now,
-    )
+    details = {"view": "symptom_trends", "window_days": window_days}
+    audit.record_patient_view(session, identity, patient_id, details, now)
     return loaded.trends
 
 

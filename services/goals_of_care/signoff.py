@@ -268,6 +268,17 @@ def _status(session: Session, patient_id: int, conference_id: int) -> SignOffSta
     )
 
 
+def _seen_by(identity: Identity, patient_id: int, conference_id: int, content_hash: str) -> dict[str, Any]:
+    """What a signature and a family acknowledgement both record: who, on which conference's plan for which
+    patient, and the hash of the content they saw."""
+    return {
+        "patient_id": patient_id,
+        "conference_id": conference_id,
+        "user_id": identity.user_id,
+        "content_sha256": content_hash,
+    }
+
+
 def _text(value: str | None, what: str, limit: int, *, required: bool) -> str:
     text = (value or "").strip()
     if required and not text:
@@ -439,14 +450,11 @@ def _decide(
     for s in mine:  # a new decision replaces the signer's earlier one
         s.withdrawn_at = now
     row = SignOff(
-        patient_id=patient_id,
-        conference_id=conference_id,
-        user_id=identity.user_id,
+        **_seen_by(identity, patient_id, conference_id, now_hash),
         role=identity.role,
         decision=decision,
         statement=statement,
         dissent_reason=reason,
-        content_sha256=now_hash,
         signed_at=now,
     )
     audit.record_created(
@@ -626,11 +634,8 @@ def family_acknowledge(
         session, patient_id, conference_id, expected_hash, "There is no plan to acknowledge yet"
     )
     ack = FamilyAcknowledgement(
-        patient_id=patient_id,
-        conference_id=conference_id,
-        user_id=identity.user_id,
+        **_seen_by(identity, patient_id, conference_id, now_hash),
         family_contact_id=contact.id,
-        content_sha256=now_hash,
         note=text,
         acknowledged_at=now,
     )
