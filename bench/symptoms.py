@@ -72,7 +72,16 @@ HEATMAP_PATIENTS = 20
 ROUNDS = int(os.environ.get("VESPER_BENCH_ROUNDS", "31"))
 CHUNK = 20_000
 NOW = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
-TARGET_RATIO = 3.0
+# The owner's targets (December 2026): what a Streamlit page pays on every click and poll, a rerun of the
+# chart and the heat map, stays within 3x an empty rerun; a chart's first opening, which reads its data and
+# writes its audit event, within 5x.
+TARGETS: dict[str, float] = {
+    "chart_2y_warm": 3.0,
+    "chart_30d_warm": 3.0,
+    "heatmap": 3.0,
+    "chart_2y_cold": 5.0,
+    "chart_30d_cold": 5.0,
+}
 # Made by migration 0004: the bench database is built by the migrations, like every other one.
 PATIENT_TIME_INDEX = "ix_symptom_assessments_patient_assessed"
 
@@ -390,10 +399,7 @@ def _measure(url: str, user_id: int, patient_ids: list[int]) -> dict[str, object
         "heatmap_page_ratio": ratio("heatmap"),
         "chart_page_2y_cold_unaudited_ratio": ratio("floor_2y"),
         "chart_page_30d_cold_unaudited_ratio": ratio("floor_30d"),
-        "within_target": {
-            name: ratio(name) <= TARGET_RATIO
-            for name in ("chart_2y_warm", "chart_30d_warm", "heatmap", "chart_2y_cold", "chart_30d_cold")
-        },
+        "within_target": {name: ratio(name) <= target for name, target in TARGETS.items()},
         "points_2y": sum(
             sum(v is not None for v in p.item_mean.values())
             + sum(v is not None for v in p.score_mean.values())
@@ -418,7 +424,7 @@ def main() -> None:
         "patients": PATIENTS,
         "checkins": PATIENTS * DAYS,
         "rounds": ROUNDS,
-        "target_ratio": TARGET_RATIO,
+        "target_ratios": TARGETS,
     }
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'bench.db'}"

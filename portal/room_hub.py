@@ -33,7 +33,11 @@ if os.environ.get("VESPER_MEDIA_DEBUG") == "1":  # diagnosis only: media events 
     for name in ("aiortc.rtcdtlstransport", "aiortc.rtcicetransport", "aiortc.rtcpeerconnection"):
         logging.getLogger(name).setLevel(logging.DEBUG)
 
-DROP_AFTER_SECONDS = 10.0
+# A page polls every 2 s, but on a busy server or a slow connection a poll can wait far longer than that:
+# after 10 s, people who had not left (a family member in the lobby, most often) were put out of the
+# meeting with "You lost your connection". 30 s is how long WebRTC itself waits before a silent peer's
+# connection counts as gone (RFC 7675 consent freshness, media/patches/aioice_consent.py).
+DROP_AFTER_SECONDS = 30.0
 ROOM_ID_PREFIX = "conference-"
 
 
