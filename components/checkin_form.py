@@ -19,6 +19,7 @@ from auth.refusal import Refusal
 from clinical import akps, caregiver_burden, esas, pcoc
 from clinical.pcoc import PcocPhase
 from components import refusals
+from components.goals_of_care_view import md_escape
 from components.severity import badge, coloured
 from db.models import CompletedBy
 from services.alerts import RULE_LABELS
@@ -309,7 +310,9 @@ def _other(state: dict[str, Any], key: str) -> None:
 
 def _review(state: dict[str, Any], patient: CheckinPatient, clinician: bool, key: str) -> CheckinDraft | None:
     st.subheader("Check your answers")
-    st.write(f"For {patient.label}. Press **Change** to correct an answer, then **Save check-in**.")
+    st.write(
+        f"For {md_escape(patient.label)}. Press **Change** to correct an answer, then **Save check-in**."
+    )
 
     def change(step: int) -> None:
         state["back_to_review"] = True

@@ -23,16 +23,16 @@ def show(conferences: list[ConferenceSummary]) -> None:
         c = summary.conference
         when = f"{c.starts_at:%a %d %b %Y, %H:%M}–{c.ends_at:%H:%M} UTC"
         with st.container(border=True):
-            st.markdown(f"**{c.title}**  \n{when}")
+            st.markdown(f"**{md_escape(c.title)}**  \n{when}")
             if not summary.agenda:
                 st.caption("No cases on the agenda yet.")
             for line in summary.agenda:
                 st.markdown(
-                    f"{line.order}. **{line.patient_label}** · presented by {line.presenter} · "
-                    f"{line.time_box_minutes} min"
+                    f"{line.order}. **{md_escape(line.patient_label)}** · "
+                    f"presented by {md_escape(line.presenter)} · {line.time_box_minutes} min"
                 )
                 if line.question:
-                    st.caption(line.question)
+                    st.caption(md_escape(line.question))
 
 
 def show_invitations(meetings: list[MeetingChoice]) -> None:
