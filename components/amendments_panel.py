@@ -15,7 +15,7 @@ import streamlit as st
 from auth.identity import Identity
 from auth.refusal import Refusal
 from components import goals_of_care_form, refusals
-from components.goals_of_care_view import md_escape
+from components.plain_text import md_escape
 from db.engine import transaction
 from db.models import AmendmentStatus
 from portal import clock

@@ -19,7 +19,7 @@ from auth.refusal import Refusal
 from clinical import akps, caregiver_burden, esas, pcoc
 from clinical.pcoc import PcocPhase
 from components import refusals
-from components.goals_of_care_view import md_escape
+from components.plain_text import md_escape
 from components.severity import badge, coloured
 from db.models import CompletedBy
 from services.alerts import RULE_LABELS

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.goals_of_care_view import md_escape
+from components.plain_text import md_escape
 from services.meetings import MeetingChoice
 from services.records import ConferenceSummary
 

@@ -22,7 +22,8 @@ from auth.refusal import Refusal
 from clinical import goals_of_care as gc
 from components import goals_of_care_fields as fields
 from components import refusals
-from components.goals_of_care_view import md_escape, render_content
+from components.goals_of_care_view import render_content
+from components.plain_text import md_escape
 from db.engine import transaction
 from portal import clock
 from services.goals_of_care import amendments

@@ -1,9 +1,7 @@
-"""A goals-of-care record read-only (the final record, the sign-off panel, the family summary), and text
-someone typed made safe to show inside Markdown."""
+"""A goals-of-care record read-only (the final record, the sign-off panel, the family summary)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,13 +9,6 @@ import pandas as pd
 import streamlit as st
 
 from clinical import goals_of_care as gc
-
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$])")
-
-
-def md_escape(text: str) -> str:
-    """Text someone typed, safe inside st.markdown: shown as typed, never as links, images or colours."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
 
 
 def readable(content: Mapping[str, Any]) -> list[tuple[str, str]]:

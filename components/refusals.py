@@ -11,7 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from auth.refusal import Refusal
-from components.goals_of_care_view import md_escape
+from components.plain_text import md_escape
 
 
 def show(refusal: Refusal | str, *, warning: bool = False, icon: str | None = None) -> None:

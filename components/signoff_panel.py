@@ -22,7 +22,8 @@ from clinical.consensus import SignOffDecision
 from clinical.roles import Role
 from components import notices
 from components.care_plan_editor import plan_table
-from components.goals_of_care_view import md_escape, render_content
+from components.goals_of_care_view import render_content
+from components.plain_text import md_escape
 from db.engine import transaction
 from portal import clock
 from services.goals_of_care import signoff

@@ -58,7 +58,7 @@ def clinic(engine, db_url, monkeypatch) -> Clinic:
         )
 
 
-# Text someone typed is shown through components.goals_of_care_view.md_escape: "lower\-case" on the wire is
+# Text someone typed is shown through components.plain_text.md_escape: "lower\-case" on the wire is
 # "lower-case" on the screen. The backslash before a Markdown special character is not read by anyone.
 _MARKDOWN_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~:$])")
 _MARKDOWN_KINDS = {
