@@ -125,15 +125,6 @@ def _context(browser: Browser, name: str, console: list[str]) -> BrowserContext:
     return context
 
 
-# Three Chromiums encoding and decoding live video, the app and the hub share 2 cores. On 7 Dec 2026 this
-# scenario failed in most runs on this machine, on the code before the reshape as well (78bf83e, run
-# alone): a page's poll or rerun starved past a wait, three reruns in a row too. Until the room's cost is
-# brought down (issues 13 and 17), it runs in every `make test` and reports, but does not gate. It still
-# shows as XFAIL or XPASS in every summary; not strict, because a pass is the goal, not a surprise.
-@pytest.mark.xfail(
-    strict=False,
-    reason="three live-video browsers starve a 2-core machine; failed on 78bf83e too (7 Dec 2026)",
-)
 def test_three_people_meet_with_live_video_after_the_lobby(
     browser: Browser, app_server: AppServerFactory
 ) -> None:
