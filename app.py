@@ -10,7 +10,7 @@ from pathlib import Path
 import streamlit as st
 
 from auth.permissions import PageId, pages_for
-from components import session_bar, sign_in
+from components import call_bar, session_bar, sign_in
 from portal.gate import current_identity, oidc_refused
 
 PAGES: dict[PageId, dict[str, str]] = {
@@ -71,4 +71,7 @@ else:
             st.page_link(page)
         st.divider()
     session_bar.show(identity)
+    # Above every page and drawn here, before the page, so the call keeps its place (and its connections)
+    # while its owner moves between pages: components/call_bar.py.
+    call_bar.show(identity, on_room_page=navigation.url_path == PageId.CONFERENCE_ROOM.value)
 navigation.run()

@@ -24,20 +24,20 @@ from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 import settings as settings_module
 from components import room_roster
+from components.plain_text import md_escape
 from media.backend import ControlRefused, ParticipantView
 from media.hub import MediaHub
 from media.patches.webrtc_frontend import connection_of
 from media.sink import HubSink
 
 MEDIA_STREAM_CONSTRAINTS = {"video": {"width": 640, "height": 360, "frameRate": 15}, "audio": True}
-TILE_COLUMNS = 2
 
 PREVIEW_PAGE = Path(__file__).with_name("camera_preview.html")  # static: nothing is filled in
 PREVIEW_ALT = "Your own camera"
 LOBBY_PREVIEW_CAPTION = "Your camera (only you see this)"
 SELF_VIEW_CAPTION = "You: the others in the meeting see this camera"
-LOBBY_PREVIEW_WIDTH = 480
-SELF_VIEW_WIDTH = 240
+PREVIEW_WIDTH = 160  # fits the call bar's own column on a laptop screen
+TILE_COLUMNS = 3
 
 
 def rtc_configuration() -> dict[str, Any]:
@@ -54,7 +54,7 @@ def _session_cached(key: str, make: Callable[[], Any], alive: Callable[[Any], bo
     return value
 
 
-def camera_preview(*, width: int, caption: str) -> None:
+def camera_preview(*, caption: str, width: int = PREVIEW_WIDTH) -> None:
     """This browser's own camera, played locally in an iframe and sent nowhere, with `caption` under it
     (who sees it).
 
@@ -140,9 +140,15 @@ def page_media(backend: MediaHub) -> PageMedia:
     return WebRtcMedia(backend)
 
 
+def tile_key(user_id: int) -> str:
+    """The key of the container around one person's tile, the same wherever it is drawn (the browser
+    tests find a person's video by it)."""
+    return f"vesper-tile-{user_id}"
+
+
 def tile(media: PageMedia, room_id: str, viewer_id: str, source: ParticipantView) -> None:
     """One other participant: name and role above their live video."""
-    st.markdown(f"**{source.display_name}** · {room_roster.role_label(source.role)}")
+    st.markdown(f"**{md_escape(source.display_name)}** · {room_roster.role_label(source.role)}")
     try:
         media.receive(room_id, viewer_id, source)
     except ControlRefused as refused:  # they left between the snapshot and now
@@ -158,21 +164,22 @@ def tiles(media: PageMedia, room_id: str, viewer_id: str, others: list[Participa
         for column, source in zip(
             st.columns(TILE_COLUMNS), others[start : start + TILE_COLUMNS], strict=False
         ):
-            with column, st.container(border=True):
+            with column, st.container(border=True, key=tile_key(source.user_id)):
                 tile(media, room_id, viewer_id, source)
 
 
 __all__ = [
     "LOBBY_PREVIEW_CAPTION",
-    "LOBBY_PREVIEW_WIDTH",
-    "SELF_VIEW_CAPTION",
-    "SELF_VIEW_WIDTH",
     "PREVIEW_ALT",
+    "PREVIEW_WIDTH",
+    "SELF_VIEW_CAPTION",
+    "TILE_COLUMNS",
     "PageMedia",
     "WebRtcMedia",
     "camera_preview",
     "page_media",
     "rtc_configuration",
     "tile",
+    "tile_key",
     "tiles",
 ]

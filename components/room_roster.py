@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from clinical.roles import parse_role
+from components.plain_text import md_escape
 from media.backend import ParticipantState, ParticipantView, RoomSnapshot
 from services.meetings import MeetingChoice
 
@@ -60,7 +61,7 @@ def choose(choices: Sequence[MeetingChoice], preselected: int | None, *, key: st
     chosen_id = st.selectbox("Meeting", ids, index=index, format_func=label, key=f"{key}.meeting")
     chosen = by_id[chosen_id]
     if chosen.patient_labels:
-        st.caption("About: " + ", ".join(chosen.patient_labels))
+        st.caption("About: " + ", ".join(md_escape(label) for label in chosen.patient_labels))
     if not chosen.on_care_team:
         st.caption("You will wait in the lobby until someone from the care team lets you in.")
     if st.button("Join", type="primary", key=f"{key}.join"):
@@ -71,7 +72,7 @@ def choose(choices: Sequence[MeetingChoice], preselected: int | None, *, key: st
 def _media_line(p: ParticipantView) -> str:
     mic = "microphone on" if p.mic_on else "microphone off"
     if not p.mic_on and p.muted_by:
-        mic = f"muted by {p.muted_by}"
+        mic = f"muted by {md_escape(p.muted_by)}"
     camera = "camera on" if p.camera_on else "camera off"
     return f"{mic} · {camera}"
 
@@ -87,7 +88,7 @@ def participants(snapshot: RoomSnapshot, me: ParticipantView, *, moderator: bool
     for p in in_room:
         you = " (you)" if p.participant_id == me.participant_id else ""
         with st.container(border=True):
-            st.markdown(f"**{p.display_name}**{you} · {role_label(p.role)}")
+            st.markdown(f"**{md_escape(p.display_name)}**{you} · {role_label(p.role)}")
             st.caption(f"Joined {p.joined_at:%H:%M} UTC · {_media_line(p)}")
             if moderator and p.participant_id != me.participant_id:
                 mute, remove = st.columns(2)
@@ -103,7 +104,7 @@ def participants(snapshot: RoomSnapshot, me: ParticipantView, *, moderator: bool
     for p in waiting:
         you = " (you)" if p.participant_id == me.participant_id else ""
         with st.container(border=True):
-            st.markdown(f"**{p.display_name}**{you} · {role_label(p.role)}")
+            st.markdown(f"**{md_escape(p.display_name)}**{you} · {role_label(p.role)}")
             st.caption(f"Waiting since {p.joined_at:%H:%M} UTC")
             if moderator:
                 admit, decline = st.columns(2)
@@ -115,7 +116,12 @@ def participants(snapshot: RoomSnapshot, me: ParticipantView, *, moderator: bool
 
 
 def own_controls(me: ParticipantView, *, moderator: bool, key: str) -> Click | None:
-    """The person's own microphone, camera and Leave; End meeting for a moderator."""
+    """The person's own microphone, camera and Leave; End meeting for a moderator. In the lobby, only a
+    way to give up waiting."""
+    if me.state is ParticipantState.LOBBY:
+        if st.button("Leave the lobby", key=f"{key}.leave_lobby"):
+            return Click(Control.LEAVE)
+        return None
     clicked: Click | None = None
     mic, camera = st.columns(2)
     leave, end = st.columns(2)
@@ -136,13 +142,10 @@ def own_controls(me: ParticipantView, *, moderator: bool, key: str) -> Click | N
     return clicked
 
 
-def lobby(me: ParticipantView, *, key: str) -> Click | None:
-    """What someone waiting sees: the plain waiting message and a way to give up waiting."""
+def lobby(me: ParticipantView) -> None:
+    """What someone waiting sees: the plain waiting message (Leave the lobby is in the call bar)."""
     st.info(WAITING_MESSAGE, icon=":material/hourglass_top:")
-    st.caption(f"Waiting since {me.joined_at:%H:%M} UTC as {me.display_name} ({role_label(me.role)}).")
-    if st.button("Leave the lobby", key=f"{key}.leave_lobby"):
-        return Click(Control.LEAVE)
-    return None
+    st.text(f"Waiting since {me.joined_at:%H:%M} UTC as {me.display_name} ({role_label(me.role)}).")
 
 
 __all__ = [

@@ -1,5 +1,6 @@
 """Conference room: choose a meeting and join it (clinicians on the care team directly, everyone else through
-the lobby), then the live participant list, the controls, the video tiles and the shared case view."""
+the lobby); once in, the participant list with a moderator's controls, and the shared case view. The call
+itself (video, own controls) is the call bar above every page, drawn by app.py."""
 
 import streamlit as st
 
@@ -8,7 +9,7 @@ from auth.refusal import Refusal
 from components import refusals, room_roster, shared_case_view, video_room
 from db.engine import transaction
 from media.backend import JoinOutcome
-from portal import clock
+from portal import call, clock
 from portal.gate import require_page
 from services.meetings import joinable_conferences
 
@@ -16,12 +17,7 @@ identity = require_page(PageId.CONFERENCE_ROOM)
 
 st.title("Conference room")
 
-notice = video_room.take_notice()
-if notice is not None:
-    kind, message = notice
-    (st.warning if kind == "warning" else st.info)(message)
-
-seat = video_room.current_seat()
+seat = call.current_seat(identity)
 if seat is not None:
     video_room.show(identity, seat, key="room")
     shared_case_view.show(identity, seat.conference_id, key="case")

@@ -20,7 +20,7 @@ from auth.identity import Identity
 from auth.permissions import PageId, may_open
 from auth.sessions import EXPIRY_MESSAGES, SessionClock
 from db.engine import transaction
-from portal import clock
+from portal import call, clock
 
 IDENTITY_KEY = "vesper.identity"
 CLOCK_KEY = "vesper.clock"
@@ -47,13 +47,15 @@ def start_session(identity: Identity, signed_in_at: dt.datetime | None = None) -
 
 
 def end_session(action: AuditAction, details: dict[str, Any] | None = None) -> None:
-    """Sign out: audit, forget the identity, and drop the st.login cookie when there is one."""
+    """Sign out: leave the meeting, audit, forget everything this session held, and drop the st.login
+    cookie when there is one."""
     identity: Identity | None = st.session_state.get(IDENTITY_KEY)
+    call.hang_up(identity)
     if identity is not None:
         with transaction() as session:
             record_by(session, identity, action, details=details or {}, now=clock.now())
-    for key in (IDENTITY_KEY, CLOCK_KEY, OIDC_REFUSED_KEY):
-        st.session_state.pop(key, None)
+    # Everything: the next person at this screen inherits no seat, draft, picker or cached record.
+    st.session_state.clear()
     if _oidc_logged_in():
         st.logout()
 

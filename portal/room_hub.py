@@ -30,6 +30,7 @@ if os.environ.get("VESPER_MEDIA_DEBUG") == "1":  # diagnosis only: media events 
     logging.getLogger("media").setLevel(logging.DEBUG)
     logging.getLogger("aioice").setLevel(logging.INFO)
     logging.getLogger("aiortc").setLevel(logging.INFO)
+    logging.getLogger("streamlit_webrtc").setLevel(logging.DEBUG)
     for name in ("aiortc.rtcdtlstransport", "aiortc.rtcicetransport", "aiortc.rtcpeerconnection"):
         logging.getLogger(name).setLevel(logging.DEBUG)
 

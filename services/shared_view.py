@@ -21,7 +21,7 @@ from auth.permissions import AccessDenied, may_view_patient
 from auth.refusal import Refusal
 from clinical.roles import CLINICAL_ROLES
 from db import queries
-from db.models import SharedView, User
+from db.models import Patient, SharedView, User
 from services.meetings import meeting_access
 
 # A longer window than two years is no longer a case-conference question, and the charts aggregate to
@@ -83,6 +83,20 @@ def current(session: Session, conference_id: int) -> SharedViewState | None:
     # Every field but the presenter's name is the stored view's column of the same name.
     columns = {f.name: getattr(view, f.name) for f in fields(SharedViewState) if f.name != "presenter_name"}
     return SharedViewState(presenter_name=presenter_name, **columns)
+
+
+def presented_case(session: Session, identity: Identity, conference_id: int) -> tuple[str, str] | None:
+    """(patient, presenter) of the case on screen, for the call bar: None when nobody presents, or the
+    patient is not on this clinician's care team (the bar names no one it may not)."""
+    view = current(session, conference_id)
+    if view is None or view.patient_id is None or identity.role not in CLINICAL_ROLES:
+        return None
+    if view.patient_id not in set(session.scalars(queries.care_team_patient_ids(identity.user_id))):
+        return None
+    patient = session.get(Patient, view.patient_id)
+    if patient is None:
+        return None
+    return f"{patient.full_name} ({patient.mrn})", view.presenter_name
 
 
 def present(

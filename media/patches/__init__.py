@@ -129,6 +129,17 @@ PATCHES: tuple[Patch, ...] = (
             webrtc_frontend.lifecycle_wrapped,
         ),
         _Hook(
+            "webrtc-call-across-pages",
+            "streamlit_webrtc.shutdown.SessionShutdownObserver._resolve_initial_page_script_hash (replaced: "
+            "no page, so opening another page does not stop a worker; a closed session still does)",
+            "streamlit-webrtc version; the method is a staticmethod; _polling_thread_impl skips its page "
+            "check for an empty page hash",
+            "streamlit-webrtc lets a component drawn by the entrypoint of a multipage app outlive a page "
+            "switch (an option to keep its worker across pages)",
+            webrtc_frontend.check_across_pages,
+            webrtc_frontend.calls_kept_across_pages,
+        ),
+        _Hook(
             "webrtc-fixed-frontend",
             "streamlit-webrtc's minified frontend bundle (frontend/dist/assets/index-*.js, string-patched "
             "into a copy: ONE_CONNECTION_PER_START, RIDE_OUT_DISCONNECTED), served by replacing "

@@ -32,6 +32,7 @@ import streamlit.components.v1 as st_components
 import streamlit.runtime
 from aiortc.mediastreams import MediaStreamTrack
 from streamlit_webrtc import component as component_module
+from streamlit_webrtc import shutdown as shutdown_module
 from streamlit_webrtc import webrtc as webrtc_module
 
 from media.hub import MediaHub
@@ -67,6 +68,12 @@ WEBRTC_LIFECYCLE = "_handle_worker_lifecycle"
 WEBRTC_RESET = "_reset_context"
 # Set on a WebRtcStreamerContext: the offer SDP its current answer was made for.
 ANSWERED_OFFER_ATTR = "_vesper_answered_offer_sdp"
+# Replaced, on streamlit_webrtc.shutdown.SessionShutdownObserver: the page a worker was made on. Its polling
+# thread stops the worker (the server's peer connection) as soon as the session shows another page, unless
+# that hash is empty ("if initial_page_script_hash:"). Vesper's webrtc components are drawn by app.py above
+# every page (components/call_bar.py), so another page is not "navigated away": see keep_calls_across_pages.
+WEBRTC_PAGE_OF_WORKER = "_resolve_initial_page_script_hash"
+WEBRTC_NAVIGATION_CHECK = "if initial_page_script_hash:"
 # Replaced, in streamlit_webrtc.component: the declared custom component that webrtc_streamer calls (a module
 # global, looked up at call time). See serve_fixed_frontend.
 WEBRTC_COMPONENT_FUNC = "_component_func"
@@ -311,9 +318,55 @@ def lifecycle_wrapped() -> bool:
     return hasattr(getattr(component_module, WEBRTC_LIFECYCLE), "__wrapped__")
 
 
+def _on_every_page(app_session: object) -> str:
+    """Stands in for SessionShutdownObserver._resolve_initial_page_script_hash: no page, so no page switch
+    stops a worker. A closed tab or a stopped server still does (the observer's other trigger)."""
+    return ""
+
+
+def check_across_pages() -> None:
+    """The guard of keep_calls_across_pages: the pinned version, the method it replaces, and a polling
+    thread that skips its page check for an empty page hash."""
+    pins.require_pinned(
+        "streamlit-webrtc",
+        WEBRTC_FRONTEND_VERSION,
+        "media.patches.webrtc_frontend",
+        f"Re-check SessionShutdownObserver.{WEBRTC_PAGE_OF_WORKER} and _polling_thread_impl, then update "
+        "WEBRTC_FRONTEND_VERSION.",
+    )
+    observer = shutdown_module.SessionShutdownObserver
+    if not isinstance(observer.__dict__.get(WEBRTC_PAGE_OF_WORKER), staticmethod):
+        raise RuntimeError(
+            f"SessionShutdownObserver.{WEBRTC_PAGE_OF_WORKER} is gone or no longer a staticmethod: "
+            "re-check media/patches/webrtc_frontend.py"
+        )
+    if WEBRTC_NAVIGATION_CHECK not in inspect.getsource(observer._polling_thread_impl):
+        raise RuntimeError(
+            "SessionShutdownObserver._polling_thread_impl no longer skips its page check for an empty page "
+            "hash: re-check media/patches/webrtc_frontend.py"
+        )
+
+
+def keep_calls_across_pages() -> None:
+    """Keep every webrtc worker running when its session opens another page.
+
+    streamlit-webrtc assumes a component lives on one page of a multipage app and stops its worker when the
+    session shows another. Vesper draws its call from the entrypoint, above every page, so the same
+    component (same place, same key) is still there on the next page, and stopping its worker would cut the
+    person's camera off from everyone for the seconds a new connection takes.
+    """
+    setattr(shutdown_module.SessionShutdownObserver, WEBRTC_PAGE_OF_WORKER, staticmethod(_on_every_page))
+
+
+def calls_kept_across_pages() -> bool:
+    method = shutdown_module.SessionShutdownObserver.__dict__.get(WEBRTC_PAGE_OF_WORKER)
+    return isinstance(method, staticmethod) and method.__func__ is _on_every_page
+
+
 def install_webrtc_hooks(get_hub: Callable[[], MediaHub]) -> None:
     """Make streamlit-webrtc run every peer connection on the hub's event loop, with no MediaRelay; answer
-    every new offer; serve the fixed frontend. Every guard runs before anything is patched.
+    every new offer; keep workers running across page switches; serve the fixed frontend. Every guard runs
+    before anything is patched.
 
     Patched: streamlit_webrtc.webrtc.get_global_event_loop (normally Streamlit's own server loop) and
     streamlit_webrtc.webrtc.get_global_relay (normally a MediaRelay made on that loop). Peer connections on
@@ -323,6 +376,7 @@ def install_webrtc_hooks(get_hub: Callable[[], MediaHub]) -> None:
     check_worker_hooks()
     check_lifecycle()
     check_frontend()
+    check_across_pages()
     relay = PassThroughRelay()
 
     def hub_loop():  # type: ignore[no-untyped-def]
@@ -337,6 +391,7 @@ def install_webrtc_hooks(get_hub: Callable[[], MediaHub]) -> None:
         setattr(
             component_module, WEBRTC_LIFECYCLE, answer_each_offer(getattr(component_module, WEBRTC_LIFECYCLE))
         )
+    keep_calls_across_pages()
     serve_fixed_frontend()
 
 
@@ -375,8 +430,12 @@ __all__ = [
     "WEBRTC_LIFECYCLE",
     "WEBRTC_RESET",
     "WEBRTC_LIVE_WORKERS",
+    "WEBRTC_NAVIGATION_CHECK",
+    "WEBRTC_PAGE_OF_WORKER",
     "PassThroughRelay",
     "answer_each_offer",
+    "calls_kept_across_pages",
+    "check_across_pages",
     "check_frontend",
     "check_lifecycle",
     "check_worker_hooks",
@@ -385,6 +444,7 @@ __all__ = [
     "fixed_frontend_dir",
     "fixed_frontend_served",
     "install_webrtc_hooks",
+    "keep_calls_across_pages",
     "lifecycle_wrapped",
     "serve_fixed_frontend",
     "webrtc_hook_targets_used",

@@ -16,12 +16,12 @@ from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from clinical.roles import Role
-from components import conference_list, media_tiles, room_roster, video_room
+from components import call_bar, conference_list, media_tiles, room_roster, video_room
 from db.engine import transaction
 from db.models import Attendance, AttendanceOutcome, AuditEvent, Conference, Patient, User
 from media.backend import ParticipantState, ParticipantView
 from media.patches import webrtc_frontend
-from portal import clock, room_hub
+from portal import call, clock, room_hub
 from services import meetings
 from tests import factories
 from tests.app.conftest import by_label, page_text, sign_in
@@ -353,3 +353,63 @@ def test_room_ids_map_back_to_their_conference():
 def _conference_id(engine) -> int:
     with transaction(engine) as s:
         return s.scalar(select(Conference.id).where(Conference.title == MEETING))
+
+
+# The call follows its owner: components/call_bar.py, drawn by app.py above every page.
+
+
+def test_the_call_goes_on_while_she_opens_other_pages(app, engine, clinic):
+    doctor = _join(app, "physician")
+    _join(app, "nurse")
+    for page in ("pages/patients.py", "pages/goals_of_care.py", "pages/home.py"):
+        doctor.switch_page(page).run()
+        text = page_text(doctor)
+        assert MEETING in text, f"on {page} the physician no longer sees which meeting she is in"
+        assert _tiles(doctor) == ["Video: Test Nurse"], f"on {page} the nurse's video is gone"
+        assert _publishing(doctor), f"on {page} her camera no longer goes to the meeting"
+        assert {"Mute microphone", "Turn camera off", "Leave", "End meeting"} <= _labels(doctor), page
+        assert call_bar.BACK_TO_ROOM in [link.label for link in doctor.get("page_link")], page
+    (stay,) = _stays(engine, clinic.users[Role.PHYSICIAN])
+    assert stay.outcome is AttendanceOutcome.IN_ROOM, "opening other pages took her out of the meeting"
+    doctor.switch_page("pages/conference_room.py").run()
+    assert "In the room (2)" in page_text(doctor), "back in the room she had to join again"
+    assert "Join" not in _labels(doctor)
+
+
+def test_leaving_from_another_page_ends_the_call_there(app, engine, clinic):
+    doctor = _join(app, "physician")
+    doctor.switch_page("pages/patients.py").run()
+    by_label(doctor.button, "Leave").click().run()
+    assert "You left the meeting." in page_text(doctor)
+    assert not _publishing(doctor), "after Leave her camera still goes to the meeting"
+    assert MEETING not in page_text(doctor)
+    (stay,) = _stays(engine, clinic.users[Role.PHYSICIAN])
+    assert stay.outcome is AttendanceOutcome.LEFT
+
+
+def test_signing_out_leaves_the_meeting_and_forgets_the_seat(app, engine, clinic):
+    doctor = _join(app, "physician")
+    by_label(doctor.button, "Sign out").click().run()
+    (stay,) = _stays(engine, clinic.users[Role.PHYSICIAN])
+    assert stay.outcome is AttendanceOutcome.LEFT, "signing out left her in the meeting"
+    assert call.SEAT_KEY not in doctor.session_state, "the next person at this screen would inherit her seat"
+    assert not _publishing(doctor)
+    assert ("meeting_left", "physician") in _actions(engine)
+    sign_in(doctor, "nurse")
+    doctor.switch_page("pages/conference_room.py").run()
+    assert "In the room" not in page_text(doctor), "the nurse inherited the physician's place in the meeting"
+    assert "Join" in _labels(doctor)
+
+
+def test_a_seat_that_is_not_hers_gives_her_nothing(app, engine, clinic):
+    """A seat left in a session by someone else (however it got there) is not the signed-in person's: no
+    call bar, no moderator controls, and the room offers her the chooser."""
+    doctor = _join(app, "physician")
+    seat = doctor.session_state[call.SEAT_KEY]
+    nurse = sign_in(app(), "nurse")
+    nurse.session_state[call.SEAT_KEY] = seat
+    nurse.switch_page("pages/conference_room.py").run()
+    assert "In the room" not in page_text(nurse)
+    assert not _publishing(nurse), "the nurse's browser would send her camera as the physician"
+    assert "End meeting" not in _labels(nurse)
+    assert "Join" in _labels(nurse)

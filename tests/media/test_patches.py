@@ -8,7 +8,7 @@ import importlib.metadata
 import pytest
 from aioice import ice
 from aiortc import rtcrtpreceiver, rtcrtpsender
-from streamlit_webrtc import component
+from streamlit_webrtc import component, shutdown
 from streamlit_webrtc import webrtc as webrtc_module
 
 from media import patches
@@ -23,7 +23,12 @@ def _hooked() -> dict[str, object]:
         "query_consent": ice.Connection.query_consent,
         "_handle_worker_lifecycle": getattr(component, webrtc_frontend.WEBRTC_LIFECYCLE),
         "_component_func": getattr(component, webrtc_frontend.WEBRTC_COMPONENT_FUNC),
+        "page_of_worker": _page_of_worker(),
     }
+
+
+def _page_of_worker() -> object:
+    return shutdown.SessionShutdownObserver.__dict__[webrtc_frontend.WEBRTC_PAGE_OF_WORKER].__func__
 
 
 @pytest.fixture
@@ -33,6 +38,9 @@ def webrtc_restored(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(webrtc_module, name, getattr(webrtc_module, name))
     for name in (webrtc_frontend.WEBRTC_LIFECYCLE, webrtc_frontend.WEBRTC_COMPONENT_FUNC):
         monkeypatch.setattr(component, name, getattr(component, name))
+    observer = shutdown.SessionShutdownObserver
+    name = webrtc_frontend.WEBRTC_PAGE_OF_WORKER
+    monkeypatch.setattr(observer, name, observer.__dict__[name])
 
 
 @pytest.mark.parametrize("patch", patches.PATCHES, ids=lambda patch: patch.name)
@@ -74,6 +82,7 @@ def _webrtc_globals() -> tuple[object, ...]:
         *(getattr(webrtc_module, name) for name in webrtc_frontend.WEBRTC_HOOK_TARGETS),
         getattr(component, webrtc_frontend.WEBRTC_LIFECYCLE),
         getattr(component, webrtc_frontend.WEBRTC_COMPONENT_FUNC),
+        _page_of_worker(),
     )
 
 
@@ -92,4 +101,20 @@ def _unhooked_webrtc(monkeypatch: pytest.MonkeyPatch) -> tuple[object, ...]:
     monkeypatch.setattr(
         component, webrtc_frontend.WEBRTC_LIFECYCLE, getattr(lifecycle, "__wrapped__", lifecycle)
     )
+
+    def page_of_worker(app_session: object) -> str:  # upstream's answer: the page the worker was made on
+        return "the-page-hash"
+
+    monkeypatch.setattr(
+        shutdown.SessionShutdownObserver, webrtc_frontend.WEBRTC_PAGE_OF_WORKER, staticmethod(page_of_worker)
+    )
     return _webrtc_globals()
+
+
+def test_after_install_opening_another_page_stops_no_call(webrtc_restored: None):
+    """The call bar's components are drawn above every page: streamlit-webrtc's observer must not take a page
+    switch for leaving (it would stop the worker and cut the person's camera off from everyone)."""
+    patches.install_all(lambda: None)  # type: ignore[arg-type, return-value]
+    assert shutdown.SessionShutdownObserver._resolve_initial_page_script_hash(object()) == "", (
+        "a worker is still tied to the page it was made on: switching pages would end the call"
+    )
