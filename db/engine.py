@@ -130,6 +130,12 @@ def _autocommit(engine: Engine) -> Engine:
     return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
+def reads_committed_only(session: Session) -> bool:
+    """Whether each statement of `session` sees only what was committed (a reading() session): what it
+    reads may be remembered at once, with no transaction of its own to roll back."""
+    return session.get_bind().get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+
+
 @contextmanager
 def transaction(engine: Engine | None = None) -> Iterator[Session]:
     """One unit of work: commits when the block ends normally, rolls back on any exception."""

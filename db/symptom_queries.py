@@ -501,6 +501,39 @@ def _latest_statement() -> Select[Any]:
     ).outerjoin(SymptomAssessment, SymptomAssessment.id == latest_id)
 
 
+def latest_stamp(session: Session, patient_ids: Sequence[int], *, care_team_of: int) -> tuple[Any, ...]:
+    """What latest_scores(patient_ids, care_team_of=...) would show, as a fingerprint: for each listed patient
+    on that user's care team, their id, name, MRN and check-in version (symptom_versions, which the database
+    moves on whenever a check-in is added, corrected or removed). One row per patient, read by primary key:
+    cheaper than finding each latest check-in, which is what the heat map may then skip."""
+    if not patient_ids:
+        return ()
+    rows = execute_core(
+        session, _latest_stamp_statement(), {"patient_ids": list(patient_ids), "care_team_of": care_team_of}
+    ).all()
+    return tuple(sorted(tuple(row) for row in rows))
+
+
+@functools.cache
+def _latest_stamp_statement() -> Select[Any]:
+    return (
+        select(
+            Patient.id,
+            Patient.given_name,
+            Patient.family_name,
+            Patient.mrn,
+            func.coalesce(symptom_versions.c.version, 0),
+        )
+        .outerjoin(symptom_versions, symptom_versions.c.patient_id == Patient.id)
+        .where(Patient.id.in_(bindparam("patient_ids", expanding=True)))
+        .where(
+            Patient.id.in_(
+                select(CareTeamMember.patient_id).where(CareTeamMember.user_id == bindparam("care_team_of"))
+            )
+        )
+    )
+
+
 def chart_markers(
     session: Session, patient_id: int, since: dt.datetime, until: dt.datetime
 ) -> Sequence[Row[Any]]:

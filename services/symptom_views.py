@@ -19,7 +19,7 @@ from auth.identity import Identity
 from auth.permissions import AccessDenied, may_view_as_team_member
 from clinical.roles import CLINICAL_ROLES
 from db import symptom_queries
-from db.engine import after_commit, database_key
+from db.engine import after_commit, database_key, reads_committed_only
 from db.models import ESAS_ITEM_COLUMNS, CareEventKind, Patient
 from db.symptom_queries import SeriesColumns, SeriesPoint
 from shared_cache import SharedCache
@@ -99,9 +99,16 @@ class _Loaded:
 _trends_cache: SharedCache[tuple[object, ...], _Loaded] = SharedCache(_CACHE_ENTRIES)
 
 
+# The heat map's latest scores, by (database, viewer, patients), with the stamp they were read at.
+_latest_cache: SharedCache[tuple[object, ...], tuple[tuple[Any, ...], tuple[LatestScores, ...]]] = (
+    SharedCache(_CACHE_ENTRIES)
+)
+
+
 def clear_trends_cache() -> None:
-    """Forget every loaded trend view (the next call of patient_trends loads afresh)."""
+    """Forget every loaded trend view and heat map (the next call loads afresh)."""
     _trends_cache.clear()
+    _latest_cache.clear()
 
 
 def patient_trends(
@@ -172,8 +179,20 @@ def team_latest_scores(
     patients at a glance, not one patient's record. Opening a record or its trends is audited."""
     if identity.role not in CLINICAL_ROLES or not patient_ids:
         return []
+    # A rerun of the agenda (every click in the meeting) asks again: the stamp, one row per patient by
+    # primary key, says whether anything it would show changed (bench/symptoms.py's heat map page).
+    stamp = symptom_queries.latest_stamp(session, patient_ids, care_team_of=identity.user_id)
+    key = (database_key(session), identity.user_id, tuple(patient_ids))
+    held = _latest_cache.get(key)
+    if held is not None and held[0] == stamp:
+        return list(held[1])
     rows = symptom_queries.latest_scores(session, patient_ids, care_team_of=identity.user_id)
-    return [_latest(row) for row in rows]
+    latest = (stamp, tuple(_latest(row) for row in rows))
+    if reads_committed_only(session):
+        _latest_cache.put(key, latest)
+    else:  # kept only if what this transaction read is committed (see patient_trends)
+        after_commit(session, lambda: _latest_cache.put(key, latest))
+    return list(latest[1])
 
 
 def _label(given_name: str, family_name: str, mrn: str) -> str:

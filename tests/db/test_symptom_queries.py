@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 
 import pytest
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 
 from auth.identity import Identity
 from auth.permissions import AccessDenied
@@ -14,7 +14,7 @@ from clinical import esas
 from clinical.alerts import AlertRule
 from clinical.roles import Role
 from db import symptom_queries
-from db.engine import transaction
+from db.engine import reading, transaction
 from db.models import (
     ESAS_ITEM_COLUMNS,
     Alert,
@@ -22,6 +22,7 @@ from db.models import (
     AuditEvent,
     CareEvent,
     CareEventKind,
+    CareTeamMember,
     CompletedBy,
     Patient,
     SymptomAssessment,
@@ -404,3 +405,50 @@ def test_a_reading_session_holds_no_transaction_open(engine):
             held = driver.in_transaction
     assert [r.scores["pain"] for r in rows] == [6], "the heat map would show no or the wrong latest score"
     assert not held, "a read-only screen left a transaction open on the database"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda s, p: factories.assessment(s, s.get(Patient, p), NOW - dt.timedelta(minutes=1), pain=9),
+        lambda s, p: s.execute(
+            update(SymptomAssessment).where(SymptomAssessment.patient_id == p).values(pain=9)
+        ),
+        lambda s, p: s.execute(delete(SymptomAssessment).where(SymptomAssessment.patient_id == p)),
+        lambda s, p: setattr(s.get(Patient, p), "family_name", "Quillfeather-Byrne"),
+        lambda s, p: s.execute(delete(CareTeamMember).where(CareTeamMember.patient_id == p)),
+    ],
+    ids=[
+        "new check-in",
+        "corrected check-in",
+        "removed check-in",
+        "name",
+        "off the team",
+    ],
+)
+def test_the_heat_map_shows_any_change_on_the_next_rerun_and_reuses_what_did_not(engine, change):
+    """team_latest_scores keeps what it read, with a stamp of it, across reruns of the agenda: a rerun with
+    nothing changed hands back what it held, and any change the heat map shows is shown at once."""
+    ada_id, me = _trend_fixture(engine)
+    with reading(engine) as s:
+        before = team_latest_scores(s, me, [ada_id], NOW)
+    with reading(engine) as s:
+        again = team_latest_scores(s, me, [ada_id], NOW)
+    assert again == before and again[0] is before[0], (
+        "nothing changed, so nothing should have been read again"
+    )
+    with transaction(engine) as s:
+        change(s, ada_id)
+    with reading(engine) as s:
+        after = team_latest_scores(s, me, [ada_id], NOW)
+    with reading(engine) as s:
+        fresh = symptom_queries.latest_scores(s, [ada_id], care_team_of=me.user_id)
+    assert after != before, "the heat map showed the latest scores from before the change"
+    assert [(r.patient_label, r.assessed_at, r.scores) for r in after] == [
+        (
+            f"{row.given_name} {row.family_name} ({row.mrn})",
+            row.assessed_at,
+            {c: getattr(row, c) for c in ESAS_ITEM_COLUMNS},
+        )
+        for row in fresh
+    ], "what the heat map shows differs from what the database holds"
