@@ -126,8 +126,11 @@ def _own_media(state: video.ParticipantState, me: video.ParticipantView) -> None
     else:
         # The lobby: a preview only this browser plays; nothing from the room. The camera already flows to
         # the hub (which forwards it to nobody), so this person's tile starts at once when they are let in.
-        media_tiles.camera_preview(caption=media_tiles.LOBBY_PREVIEW_CAPTION)
-        st.caption(video_room.READY_MESSAGE)
+        # In a container of its own, so that being let in replaces it with the self-view (a fresh frame)
+        # rather than keeping this one mounted through the redraw: a kept frame was seen to stay black.
+        with st.container(key=f"{BAR_KEY}-lobby-preview"):
+            media_tiles.camera_preview(caption=media_tiles.LOBBY_PREVIEW_CAPTION)
+            st.caption(video_room.READY_MESSAGE)
 
 
 @st.fragment(run_every=POLL_SECONDS)

@@ -50,7 +50,7 @@ def _answer(score: object) -> str:
     try:
         return badge(score)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        return f"Not a valid answer ({score!r})"
+        return f"Not a valid answer ({md_escape(repr(score))})"
 
 
 def _k(key: str, name: str) -> str:

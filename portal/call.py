@@ -78,8 +78,12 @@ def hang_up(identity: Identity | None) -> None:
     if seat is None:
         return
     backend = hub()
-    state = backend.heartbeat(seat.room_id, seat.participant_id)
-    if state not in (video.ParticipantState.IN_ROOM, video.ParticipantState.LOBBY):
+    present = {
+        p.participant_id
+        for p in backend.snapshot(seat.room_id).participants
+        if p.state in (video.ParticipantState.IN_ROOM, video.ParticipantState.LOBBY)
+    }
+    if seat.participant_id not in present:
         return  # already out (ended, removed, dropped): that was recorded when it happened
     backend.leave(seat.room_id, seat.participant_id)
     record_event(seat, "left", identity, seat.person, clock.now())

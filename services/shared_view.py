@@ -23,6 +23,7 @@ from clinical.roles import CLINICAL_ROLES
 from db import queries
 from db.models import Patient, SharedView, User
 from services.meetings import meeting_access
+from services.symptom_views import patient_label
 
 # A longer window than two years is no longer a case-conference question, and the charts aggregate to
 # about 2,000 points whatever the window, so the bound is about meaning, not cost.
@@ -60,7 +61,7 @@ def case_choices(
     meeting_access(session, identity, conference_id, now)
     team = set(session.scalars(queries.care_team_patient_ids(identity.user_id)))
     return [
-        CaseChoice(patient.id, f"{patient.full_name} ({patient.mrn})", case.agenda_order)
+        CaseChoice(patient.id, patient_label(patient), case.agenda_order)
         for case, patient, _presenter in queries.conference_cases(session, conference_id)
         if patient.id in team
     ]
@@ -89,14 +90,12 @@ def presented_case(session: Session, identity: Identity, conference_id: int) -> 
     """(patient, presenter) of the case on screen, for the call bar: None when nobody presents, or the
     patient is not on this clinician's care team (the bar names no one it may not)."""
     view = current(session, conference_id)
-    if view is None or view.patient_id is None or identity.role not in CLINICAL_ROLES:
-        return None
-    if view.patient_id not in set(session.scalars(queries.care_team_patient_ids(identity.user_id))):
+    if view is None or view.patient_id is None or not may_view_patient(session, identity, view.patient_id):
         return None
     patient = session.get(Patient, view.patient_id)
     if patient is None:
         return None
-    return f"{patient.full_name} ({patient.mrn})", view.presenter_name
+    return patient_label(patient), view.presenter_name
 
 
 def present(
