@@ -97,6 +97,9 @@ class AuditAction(enum.StrEnum):
     RECORD_FINALISED = enum.auto()
     FAMILY_ACKNOWLEDGED = enum.auto()
     FHIR_EXPORTED = enum.auto()
+    AGENDA_CASE_OPENED = enum.auto()
+    AGENDA_HANDED_OVER = enum.auto()
+    CASE_OUTCOME_RECORDED = enum.auto()
 
     @property
     def description(self) -> str:
@@ -170,6 +173,11 @@ DESCRIPTIONS: dict[AuditAction, str] = {
     AuditAction.FHIR_EXPORTED: (
         "The goals-of-care record and plan were exported as a FHIR Bundle (python -m interop.fhir)."
     ),
+    AuditAction.AGENDA_CASE_OPENED: "The chair or their lead moved a meeting on to a case on its agenda.",
+    AuditAction.AGENDA_HANDED_OVER: "A meeting's chair handed the lead to a presenter, or took it back.",
+    AuditAction.CASE_OUTCOME_RECORDED: (
+        "The chair or their lead saved a new version of a case's outcome: discussed, deferred or not reached."
+    ),
 }
 
 CLINICAL_ACTIONS: frozenset[AuditAction] = frozenset(
@@ -197,6 +205,8 @@ CLINICAL_ACTIONS: frozenset[AuditAction] = frozenset(
         AuditAction.RECORD_FINALISED,
         AuditAction.FAMILY_ACKNOWLEDGED,
         AuditAction.FHIR_EXPORTED,
+        AuditAction.AGENDA_CASE_OPENED,
+        AuditAction.CASE_OUTCOME_RECORDED,
     }
 )
 

@@ -26,7 +26,7 @@ from components import media_tiles, room_roster, video_room
 from components.plain_text import md_escape
 from db.engine import reading
 from media import backend as video
-from portal import call
+from portal import call, family_gate
 from portal.gate import current_identity
 from portal.room_hub import hub
 from services import shared_view
@@ -49,8 +49,10 @@ def show(identity: Identity, *, on_room_page: bool) -> None:
         return
     backend = hub()
     state = backend.heartbeat(seat.room_id, seat.participant_id)
-    if video_room.gone(seat, state):
+    if video_room.gone(seat, state) or family_gate.keep_to_own_case(seat, state):
         st.rerun()
+    if state is video.ParticipantState.IN_ROOM:
+        family_gate.note_in_room(seat)
     snapshot = backend.snapshot(seat.room_id)
     me = video_room.find(snapshot, seat.participant_id)
     if me is None:
@@ -145,6 +147,8 @@ def _controls(identity: Identity, seat: call.Seat, on_room_page: bool) -> None:
         st.rerun(scope="app")
     backend = hub()
     state = backend.heartbeat(seat.room_id, seat.participant_id)
+    if family_gate.keep_to_own_case(seat, state):  # the team moved on to another person's case
+        st.rerun(scope="app")
     snapshot = backend.snapshot(seat.room_id)
     if _signature(state, snapshot, on_room_page) != st.session_state.get(DRAWN_KEY):
         st.rerun(scope="app")

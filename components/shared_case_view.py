@@ -14,6 +14,7 @@ the values they hold, and the fragment keeps one place in the page whatever the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import streamlit as st
@@ -49,8 +50,17 @@ class _State:
     denied: str | None = None
 
 
-def show(identity: Identity, conference_id: int, *, key: str) -> None:
-    """The case view for clinicians in a meeting; family members see the room only."""
+def show(
+    identity: Identity,
+    conference_id: int,
+    *,
+    key: str,
+    agenda_case_id: int | None = None,
+    changed: Callable[[], bool] | None = None,
+) -> None:
+    """The case view for clinicians in a meeting; family members see the room only. `agenda_case_id` is
+    the agenda's case the page was drawn for: when the meeting moves to another, the page is drawn again;
+    so it is when `changed()`, asked on every poll, says something else the page shows has changed."""
     if identity.role not in CLINICAL_ROLES:
         return
     st.subheader("Case view")
@@ -106,7 +116,7 @@ def show(identity: Identity, conference_id: int, *, key: str) -> None:
         mine = view is not None and view.presenter_id == identity.user_id
         if not mine or (view.patient_id, view.window_days) != (patient_id, window_days):  # type: ignore[union-attr]
             _present(identity, conference_id, patient_id, window_days, state)
-    _watch(identity, conference_id, key, presenting, own_view, view is not None)
+    _watch(identity, conference_id, key, presenting, own_view, view is not None, agenda_case_id, changed)
 
 
 def _status_and_chart(
@@ -176,12 +186,25 @@ def _from_current_view(key: str, state: _State) -> None:
 
 @st.fragment(run_every=POLL_SECONDS)
 def _watch(
-    identity: Identity, conference_id: int, key: str, presenting: bool, own_view: bool, had_view: bool
+    identity: Identity,
+    conference_id: int,
+    key: str,
+    presenting: bool,
+    own_view: bool,
+    had_view: bool,
+    agenda_case_id: int | None,
+    changed: Callable[[], bool] | None,
 ) -> None:
     state: _State = st.session_state[f"{key}.state"]
     moved = _refresh(identity, conference_id, state)
-    if moved and (_taken_over(identity, state, f"{key}.presenting") or (state.view is not None) != had_view):
-        st.rerun(scope="app")  # the switches change: someone took over, or the first presenter started
+    if moved and (
+        _taken_over(identity, state, f"{key}.presenting")  # the switches change: someone took over,
+        or (state.view is not None) != had_view  # or the first presenter started,
+        or (state.view is not None and state.view.case_id != agenda_case_id)  # or the meeting moved on
+    ):
+        st.rerun(scope="app")
+    if changed is not None and changed():
+        st.rerun(scope="app")
     # A fragment's elements vanish unless each of its runs draws them again, so the chart is redrawn on
     # every poll, from the trends and the built chart this session already holds: nothing is queried
     # or rebuilt unless the view moved.

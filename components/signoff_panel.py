@@ -72,7 +72,26 @@ def show(
         key=key,
     )
     if action is not None:
-        _record(identity, status, action, key)
+        refused = _record(identity, status.patient_id, status.conference_id, action)
+        if refused is not None:
+            _refused(refused, key=key)
+        _done(_DONE[action.kind], key=key)
+
+
+def settle_elsewhere(
+    identity: Identity, patient_id: int, conference_id: int, *, key: str, label: str
+) -> tuple[bool, str] | None:
+    """A signature or dissent confirmed in this panel's dialog just as the screen moved on to another case
+    (the meeting moved on): it is recorded all the same, against the content the person saw (its hash),
+    or refused if that content changed. Returns (done, what to tell them); None when nothing was pending."""
+    action: _Action | None = st.session_state.pop(_k(key, "action"), None)
+    st.session_state.pop(_k(key, "dialog"), None)
+    if action is None:
+        return None
+    refused = _record(identity, patient_id, conference_id, action)
+    if refused is not None:
+        return False, f"For {label}: nothing was recorded. {refused}"
+    return True, f"For {label}: {_DONE[action.kind]}"
 
 
 _DONE = {
@@ -83,8 +102,8 @@ _DONE = {
 }
 
 
-def _record(identity: Identity, status: SignOffStatus, action: _Action, key: str) -> None:
-    """Record the signature, dissent or withdrawal; redraw the tab saying how it went."""
+def _record(identity: Identity, patient_id: int, conference_id: int, action: _Action) -> str | None:
+    """Record the signature, dissent, withdrawal or override; the refusal's message, or None when done."""
     try:
         with transaction() as session:
             if action.kind == "withdraw":
@@ -98,16 +117,15 @@ def _record(identity: Identity, status: SignOffStatus, action: _Action, key: str
                 decide(
                     session,
                     identity,
-                    status.patient_id,
-                    status.conference_id,
+                    patient_id,
+                    conference_id,
                     action.text,
                     action.expected_hash,
                     clock.now(),
                 )
     except Refusal as refusal:
-        _refused(refusal.message, key=key)
-    else:
-        _done(_DONE[action.kind], key=key)
+        return refusal.message
+    return None
 
 
 # ------------------------------------------------------------------------------------------- the panel

@@ -26,9 +26,9 @@ from components.plain_text import md_escape
 from components.room_roster import Click, Control
 from db.engine import transaction
 from media import backend as video
-from portal import call, clock
+from portal import call, clock, family_gate
 from portal.room_hub import hub, room_id_for
-from services import meetings
+from services import agenda, meetings
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +97,7 @@ def apply(identity: Identity, seat: call.Seat, click: Click, backend: video.Vide
         backend.mute(room, me, target.participant_id)
         call.record_event(seat, "muted", identity, target, now)
     elif target is not None and click.control is Control.ADMIT:
+        family_gate.check_admission(seat, target)
         backend.admit(room, me, target.participant_id)
         call.record_event(seat, "admitted", identity, target, now)
     elif target is not None and click.control is Control.DECLINE:
@@ -140,7 +141,11 @@ def show(identity: Identity, seat: call.Seat, *, key: str = "room") -> None:
         return
     st.subheader(md_escape(seat.title))
     if me.state is video.ParticipantState.LOBBY:
-        room_roster.lobby(me)
+        if family_gate.was_sent_back(seat):
+            # Nothing about whom the team is discussing now: no name, no chart, no media.
+            st.info(agenda.family_topic_message(), icon=":material/groups:")
+        else:
+            room_roster.lobby(me)
         return
     moderator = seat.person.clinician and me.state is video.ParticipantState.IN_ROOM
     click = room_roster.participants(snapshot, me, moderator=moderator, key=key)

@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from clinical.alerts import AlertRule, Finding
+from clinical.case_outcome import OutcomeKind
 from clinical.consensus import SignOffDecision
 from clinical.esas import ITEM_KEYS
 from clinical.pcoc import PcocPhase
@@ -74,6 +75,16 @@ class ConferenceStatus(enum.StrEnum):
     IN_PROGRESS = enum.auto()
     COMPLETED = enum.auto()
     CANCELLED = enum.auto()
+
+
+class AgendaStatus(enum.StrEnum):
+    """Where a case stands on its meeting's agenda. The last three follow the outcome recorded for it."""
+
+    TO_DISCUSS = "to_discuss"
+    UNDER_DISCUSSION = "under_discussion"
+    DISCUSSED = "discussed"
+    DEFERRED = "deferred"
+    NOT_REACHED = "not_reached"
 
 
 class AlertStatus(enum.StrEnum):
@@ -207,6 +218,13 @@ class ConferenceCase(Base):
     presenter_id: Mapped[user_fk]
     time_box_minutes: Mapped[int] = mapped_column(default=10)
     question: Mapped[long_text]
+    status: Mapped[AgendaStatus] = mapped_column(
+        _enum(AgendaStatus, "agenda_status"),
+        default=AgendaStatus.TO_DISCUSS,
+        server_default=AgendaStatus.TO_DISCUSS.value,
+    )
+    # When the meeting first moved to this case: its time box counts from here. Kept when it is reopened.
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     conference: Mapped[Conference] = relationship(back_populates="cases")
     patient: Mapped[Patient] = relationship()
@@ -421,6 +439,35 @@ class SharedView(Base):
     window_days: Mapped[int] = mapped_column(default=30)
     version: Mapped[int] = mapped_column(BigInteger, default=1)
     updated_at: Mapped[timestamp]
+    # The agenda's current case. patient_id above is whose chart is on screen (anyone may present a chart);
+    # this is what the meeting is on, and only the chair or their lead moves it (services.agenda).
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("conference_cases.id", ondelete="SET NULL"))
+    # The presenter the chair handed the meeting over to; None while the chair leads.
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class CaseOutcome(Base):
+    """What the team concluded about one case, as recorded at the meeting. Versioned: every save appends a
+    row, and the highest version_number is the current one, so a correction never loses what was said."""
+
+    __tablename__ = "case_outcomes"
+
+    id: Mapped[intpk]
+    conference_case_id: Mapped[int] = mapped_column(
+        ForeignKey("conference_cases.id", ondelete="CASCADE"), index=True
+    )
+    version_number: Mapped[int]
+    kind: Mapped[OutcomeKind] = mapped_column(_enum(OutcomeKind, "case_outcome_kind"))
+    # "" when nothing was written (a case not reached, or deferred without a note).
+    summary: Mapped[long_text]
+    deferred_until: Mapped[dt.date | None]
+    deferred_to_next_conference: Mapped[bool] = mapped_column(default=False)
+    # Who was in the room for the case, from attendance: [{"user_id": 3, "name": "...", "role": "nurse"}].
+    present: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    recorded_by_id: Mapped[user_fk]
+    recorded_at: Mapped[timestamp]
+
+    __table_args__ = (UniqueConstraint("conference_case_id", "version_number"),)
 
 
 class GoalsOfCareDocument(Base):

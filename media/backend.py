@@ -76,7 +76,7 @@ class ControlRefused(PermissionError):
 
 
 class VideoBackend(Protocol):
-    """join, leave, admit, decline, mute, remove, end: the room's whole vocabulary."""
+    """join, leave, admit, decline, mute, remove, return_to_lobby, end: the room's whole vocabulary."""
 
     def join(self, room_id: str, person: Person) -> JoinResult:
         """Enter the room, or its lobby. Rejoining after a drop gives a fresh participant id."""
@@ -95,6 +95,16 @@ class VideoBackend(Protocol):
 
     def remove(self, room_id: str, by_participant_id: str, participant_id: str) -> None:
         """A clinician in the room removes someone from it."""
+
+    def return_to_lobby(self, room_id: str, by_participant_id: str, participant_id: str) -> None:
+        """A clinician in the room sends someone in it back to the lobby, or a person sends themself back.
+
+        Afterwards they are waiting as if they had just joined: they receive no media from anyone, their
+        tiles end for everyone, and they see and hear the room again only once a clinician admits them. Their
+        own camera and microphone stay connected, so after admit() their tile comes back at once. Anyone
+        other than a clinician in the room, or the person themself, is refused with ControlRefused; someone
+        not in the room (still waiting, gone) is left as they are.
+        """
 
     def end(self, room_id: str, by_participant_id: str) -> None:
         """A clinician in the room ends it for everyone."""

@@ -101,6 +101,9 @@ class _Member:
     subscriptions: dict[str, RTCPeerConnection] = field(default_factory=dict)  # by source participant id
     adopted: set[RTCPeerConnection] = field(default_factory=set)
     gate: _Gate | None = None
+    # Whether `_apply` last saw them in the room: set only there (and at creation), so a negotiation that
+    # refreshes `gate` between a roster change and its `_apply` cannot hide a return to the lobby.
+    in_room: bool = False
 
     def pcs(self) -> list[RTCPeerConnection]:
         pcs = list(self.subscriptions.values()) + list(self.adopted)
@@ -253,6 +256,11 @@ class MediaHub:
     def remove(self, room_id: str, by_participant_id: str, participant_id: str) -> None:
         self._change(room_id, lambda: self._roster.remove(room_id, by_participant_id, participant_id))
 
+    def return_to_lobby(self, room_id: str, by_participant_id: str, participant_id: str) -> None:
+        self._change(
+            room_id, lambda: self._roster.return_to_lobby(room_id, by_participant_id, participant_id)
+        )
+
     def end(self, room_id: str, by_participant_id: str) -> None:
         self._change(room_id, lambda: self._roster.end(room_id, by_participant_id))
 
@@ -300,6 +308,11 @@ class MediaHub:
             if gate is None or gate.state not in PRESENT:
                 await self._teardown(member)
                 continue
+            if member.in_room and gate.state is ParticipantState.LOBBY:
+                # Sent back to the lobby: as on first joining, they receive nothing and their tiles end, but
+                # their publishing connection and sources stay, so admit() brings their tile back at once.
+                await self._unlink(member)
+            member.in_room = gate.state is ParticipantState.IN_ROOM
             member.gate = gate
             for kind, source in member.sources.items():
                 source.set_enabled(gate.sends_audio if kind == "audio" else gate.sends_video)
@@ -308,19 +321,34 @@ class MediaHub:
         self._members.pop((member.room_id, member.participant_id), None)
         for source in member.sources.values():
             source.close()  # their tiles end for everyone
-        for (rid, _), other in self._members.items():
-            if rid != member.room_id:
+        await self._unlink(member)
+        for pc in member.pcs():
+            await pc.close()
+
+    async def _unlink(self, member: _Member) -> None:
+        """End every tile between `member` and the rest of their room, both ways.
+
+        Their own sources, publishing connection and adopted connections stay as they are.
+        """
+        for source in member.sources.values():
+            for viewer_id in list(source.subscribers):
+                source.unsubscribe(viewer_id)  # their tile ends for everyone
+        for (rid, _), other in list(self._members.items()):
+            if rid != member.room_id or other is member:
                 continue
             for source in other.sources.values():
-                source.unsubscribe(member.participant_id)
+                source.unsubscribe(member.participant_id)  # they receive nothing
             pc = other.subscriptions.pop(member.participant_id, None)
             if pc is not None:
                 await pc.close()
-        for pc in member.pcs():
+        subscriptions = list(member.subscriptions.values())
+        member.subscriptions.clear()
+        for pc in subscriptions:
             await pc.close()
 
     def _member(self, room_id: str, participant_id: str) -> _Member:
         member = self._members.get((room_id, participant_id))
+        created = member is None
         if member is None:
             member = _Member(room_id, participant_id)
             for kind in KINDS:
@@ -328,6 +356,8 @@ class MediaHub:
             self._members[(room_id, participant_id)] = member
         with self._lock:
             gate = self._gates(room_id).get(participant_id)
+        if created and gate is not None:
+            member.in_room = gate.state is ParticipantState.IN_ROOM
         if gate is not None:
             member.gate = gate
             member.sources["audio"].set_enabled(gate.sends_audio)
@@ -397,6 +427,8 @@ class MediaHub:
         old = viewer.subscriptions.pop(source_id, None)
         if old is not None:
             await old.close()
+            # The roster may have changed meanwhile (the viewer sent back to the lobby, the source gone).
+            self._require_pair(room_id, viewer_id, source_id)
         pc = self._new_pc(viewer, subscription_of=source_id)
         viewer.subscriptions[source_id] = pc
         for kind in offered_kinds(offer_sdp):

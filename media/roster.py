@@ -208,6 +208,13 @@ class Roster:
         self._moderator(room_id, by_participant_id)
         self._transition(room_id, participant_id, set(PRESENT), ParticipantState.REMOVED)
 
+    def return_to_lobby(self, room_id: str, by_participant_id: str, participant_id: str) -> None:
+        # Sending yourself back is allowed: the portal does it from the person's own page, so it does not
+        # depend on a clinician's page being open.
+        if by_participant_id != participant_id:
+            self._moderator(room_id, by_participant_id)
+        self._transition(room_id, participant_id, {ParticipantState.IN_ROOM}, ParticipantState.LOBBY)
+
     def mute(self, room_id: str, by_participant_id: str, participant_id: str) -> None:
         by = self._moderator(room_id, by_participant_id)
         target = self.get(room_id, participant_id)

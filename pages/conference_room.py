@@ -1,12 +1,14 @@
 """Conference room: choose a meeting and join it (clinicians on the care team directly, everyone else through
-the lobby); once in, the participant list with a moderator's controls, and the shared case view. The call
-itself (video, own controls) is the call bar above every page, drawn by app.py."""
+the lobby); once in, the participant list with a moderator's controls and, for the care team, the meeting's
+workspace: the agenda and the case under discussion (components/meeting_workspace.py). The call itself
+(video, own controls) is the call bar above every page, drawn by app.py."""
 
 import streamlit as st
 
 from auth.permissions import PageId
 from auth.refusal import Refusal
-from components import refusals, room_roster, shared_case_view, video_room
+from clinical.roles import CLINICAL_ROLES
+from components import meeting_workspace, refusals, room_roster, video_room
 from db.engine import transaction
 from media.backend import JoinOutcome
 from portal import call, clock
@@ -19,8 +21,15 @@ st.title("Conference room")
 
 seat = call.current_seat(identity)
 if seat is not None:
-    video_room.show(identity, seat, key="room")
-    shared_case_view.show(identity, seat.conference_id, key="case")
+    # Each in a container of its own: the number of people listed changes, and the workspace below holds
+    # a polling fragment, which Streamlit finds by its place in the page. Had the list pushed the workspace
+    # down, the fragment's next run would have drawn where its old place no longer exists, and the browser
+    # would have given up on the page ("Bad delta path index").
+    with st.container():
+        video_room.show(identity, seat, key="room")
+    if identity.role in CLINICAL_ROLES and call.in_room(seat):
+        with st.container():
+            meeting_workspace.show(identity, seat, key="room.workspace")
     st.stop()
 
 with transaction() as session:

@@ -7,19 +7,14 @@ from auth.permissions import PageId
 from auth.refusal import Refusal
 from components import (
     amendments_panel,
-    care_plan_editor,
+    case_panels,
     family_summary,
     goals_of_care_form,
     goals_of_care_history,
     refusals,
-    signoff_panel,
 )
 from db.engine import transaction
-from portal import clock
 from portal.gate import require_page
-from services.goals_of_care import signoff
-from services.goals_of_care.plan import plan_items
-from services.goals_of_care.record import open_record
 from services.records import my_patients
 
 identity = require_page(PageId.GOALS_OF_CARE)
@@ -42,29 +37,24 @@ if patient_id is None:
         st.info("You are not on the care team of any patient yet.")
     st.stop()
 
+conference_key = f"goc.{patient_id}.conference"
 try:
-    with transaction() as session:
-        record = open_record(session, identity, patient_id, clock.now())
-        upcoming = signoff.conferences_for(session, identity, patient_id, clock.now())
+    material = case_panels.load(identity, patient_id, st.session_state.get(conference_key))
 except Refusal as refusal:
     refusals.show(refusal)
     st.stop()
+record, plan = material.record, material.plan
 
 # A final record's plan and sign-off are those of the conference where the team signed it off.
-conference_id = record.final_conference_id
-if conference_id is None:
-    conferences = {c.conference_id: f"{c.title}, {c.starts_at:%d %b %Y}" for c in upcoming}
-    conference_id = st.selectbox(
+if record.final_conference_id is None and material.conferences:
+    conferences = {c.conference_id: f"{c.title}, {c.starts_at:%d %b %Y}" for c in material.conferences}
+    st.selectbox(
         "Conference (the plan and the sign-off belong to it)",
         list(conferences),
+        index=list(conferences).index(material.conference_id) if material.conference_id in conferences else 0,
         format_func=conferences.__getitem__,
-        key=f"goc.{patient_id}.conference",
+        key=conference_key,
     )
-plan, status = [], None
-if conference_id is not None:
-    with transaction() as session:
-        plan = plan_items(session, identity, patient_id, conference_id)
-        status = signoff.status(session, identity, patient_id, conference_id)
 
 goals_of_care_form.final_banner(record)
 amendments_panel.waiting_banner(record.amendments)
@@ -74,13 +64,13 @@ record_tab, history_tab, plan_tab, signoff_tab, amendments_tab, family_tab = st.
     ["Record", "History", "Plan", "Sign-off", "Amendments", "Family summary"], key=f"{key}.tabs"
 )
 with record_tab:
-    goals_of_care_form.show(identity, record, key=f"{key}.form")
+    case_panels.goals_of_care(identity, material, key=key)
 with history_tab:
     goals_of_care_history.show(identity, record, key=f"{key}.history")
 with plan_tab:
-    care_plan_editor.show(identity, patient_id, conference_id, plan, final=record.is_final, key=f"{key}.plan")
+    case_panels.plan(identity, material, key=key)
 with signoff_tab:
-    signoff_panel.show(identity, record, status, plan, key=f"{key}.signoff")
+    case_panels.sign_off(identity, material, key=key)
 with amendments_tab:
     amendments_panel.show(identity, record, key=f"{key}.amendments", form_key=f"{key}.form")
 with family_tab:

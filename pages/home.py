@@ -5,10 +5,11 @@ import streamlit as st
 
 from auth.permissions import PageId
 from clinical.roles import CLINICAL_ROLES, Role
-from components import alert_list, conference_list
+from components import alert_list, conference_list, conference_outcomes
 from db.engine import transaction
 from portal import clock
 from portal.gate import require_page
+from services.agenda import my_actions
 from services.alerts import alert_views, sweep_missed_checkins_when_due
 from services.meetings import joinable_conferences
 from services.records import home_overview
@@ -24,8 +25,10 @@ if identity.role in CLINICAL_ROLES:
         sweep_missed_checkins_when_due(session, clock.now())
         overview = home_overview(session, identity, clock.now())
         alerts = alert_views(session, overview.open_alerts)
+        actions = my_actions(session, identity)
     conferences, alert_column = st.columns([3, 2], gap="large")
     with conferences:
+        conference_outcomes.my_actions(actions, clock.now().date())
         conference_list.show(overview.conferences)
     with alert_column:
         request = alert_list.show(alerts, key="home_alerts")

@@ -4,10 +4,11 @@ import streamlit as st
 
 from auth.permissions import PageId
 from auth.refusal import Refusal
-from components import alert_list, patient_list, patient_summary, refusals
+from components import alert_list, conference_outcomes, patient_list, patient_summary, refusals
 from db.engine import transaction
 from portal import clock
 from portal.gate import require_page
+from services.agenda import last_conference
 from services.alerts import patient_alerts, sweep_missed_checkins_when_due
 from services.records import my_patients, patient_record
 from services.symptom_views import PatientTrends, patient_trends
@@ -27,6 +28,7 @@ if chosen is not None:
         with transaction() as session:
             record = patient_record(session, identity, chosen, clock.now())
             alerts = patient_alerts(session, identity, chosen)
+            last = last_conference(session, identity, chosen)
     except Refusal as refusal:
         refusals.show(refusal)
     else:
@@ -36,6 +38,7 @@ if chosen is not None:
                 return patient_trends(session, identity, record.patient.id, window_days, clock.now())
 
         patient_summary.show(record, trends_loader=load_trends)
+        conference_outcomes.last_conference(last)
         request = alert_list.show(
             alerts.not_actioned,
             key="patient_alerts",

@@ -72,6 +72,14 @@ def record_event(
         )
 
 
+def in_room(seat: Seat) -> bool:
+    """Whether this seat is in the room itself now (not waiting in the lobby, not gone)."""
+    return any(
+        p.participant_id == seat.participant_id and p.state is video.ParticipantState.IN_ROOM
+        for p in hub().snapshot(seat.room_id).participants
+    )
+
+
 def hang_up(identity: Identity | None) -> None:
     """Leave the meeting this session sits in, if any, recorded as "left": for sign-out and time-out."""
     seat: Seat | None = st.session_state.pop(SEAT_KEY, None)

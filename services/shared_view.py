@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, fields
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -21,7 +21,16 @@ from auth.permissions import AccessDenied, may_view_patient
 from auth.refusal import Refusal
 from clinical.roles import CLINICAL_ROLES
 from db import queries
-from db.models import Patient, SharedView, User
+from db.models import (
+    CaseOutcome,
+    ConferenceCase,
+    GoalsOfCareDocument,
+    Patient,
+    PlanItem,
+    SharedView,
+    SignOff,
+    User,
+)
 from services.meetings import meeting_access
 from services.symptom_views import patient_label
 
@@ -50,6 +59,8 @@ class SharedViewState:
     patient_id: int | None
     window_days: int
     updated_at: dt.datetime
+    case_id: int | None = None  # the agenda's case under discussion (services.agenda)
+    lead_id: int | None = None  # who moves the meeting on, when the chair handed over
 
 
 def case_choices(
@@ -144,3 +155,34 @@ def present(
     state = current(session, conference_id)
     assert state is not None  # written just above, in this transaction
     return state
+
+
+def workspace_stamp(session: Session, conference_id: int, patient_id: int | None) -> tuple[int, ...]:
+    """A stamp of what a room's workspace shows besides the charts: who leads, each case's outcome, and the
+    case's goals of care, plan and sign-off (any save, plan change, signature, void or withdrawal). It
+    changes whenever any of them does, so a room's poll redraws the workspace when a colleague changed it;
+    one query."""
+    outcomes = select(func.count(CaseOutcome.id)).join(
+        ConferenceCase, ConferenceCase.id == CaseOutcome.conference_case_id
+    )
+    columns = [
+        select(func.coalesce(func.max(SharedView.lead_id), 0))
+        .where(SharedView.conference_id == conference_id)
+        .scalar_subquery(),
+        outcomes.where(ConferenceCase.conference_id == conference_id).scalar_subquery(),
+    ]
+    if patient_id is not None:
+        signoffs = (SignOff.patient_id == patient_id) & (SignOff.conference_id == conference_id)
+        plan = (PlanItem.patient_id == patient_id) & (PlanItem.conference_id == conference_id)
+        columns += [
+            select(func.coalesce(func.max(GoalsOfCareDocument.version), 0))
+            .where(GoalsOfCareDocument.patient_id == patient_id)
+            .scalar_subquery(),
+            select(func.count(SignOff.id)).where(signoffs).scalar_subquery(),
+            select(func.count(SignOff.voided_at)).where(signoffs).scalar_subquery(),
+            select(func.count(SignOff.withdrawn_at)).where(signoffs).scalar_subquery(),
+            select(func.count(SignOff.overridden_at)).where(signoffs).scalar_subquery(),
+            select(func.count(PlanItem.id)).where(plan).scalar_subquery(),
+            select(func.coalesce(func.sum(PlanItem.version), 0)).where(plan).scalar_subquery(),
+        ]
+    return tuple(int(value) for value in session.execute(select(*columns)).one())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -13,8 +13,11 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as app_test_module
 
 from clinical.roles import Role
+from components import media_tiles, video_room
 from db.engine import PROJECT_ROOT, transaction
+from portal import room_hub
 from tests import factories
+from tests.app.fake_media import TextMedia
 
 APP = str(PROJECT_ROOT / "app.py")
 
@@ -142,3 +145,15 @@ def sign_in(at: AppTest, username: str, password: str = factories.PASSWORD) -> A
     by_label(at.button, "Sign in").click()
     at.run()
     return at
+
+
+@pytest.fixture
+def room_media(monkeypatch) -> Iterator[None]:
+    """For tests of the conference room: each video tile drawn as a line of text (tests/app/fake_media.py:
+    no webrtc component runs without a Streamlit server), and a fresh media hub (the cached one is cleared,
+    which closes it) with nobody remembered as removed."""
+    monkeypatch.setattr(media_tiles, "page_media", TextMedia)
+    room_hub.hub.clear()
+    video_room._removed_by.clear()
+    yield
+    room_hub.hub.clear()

@@ -16,31 +16,21 @@ from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from clinical.roles import Role
-from components import call_bar, conference_list, media_tiles, room_roster, video_room
+from components import agenda_panel, call_bar, conference_list, media_tiles, room_roster, video_room
 from db.engine import transaction
 from db.models import Attendance, AttendanceOutcome, AuditEvent, Conference, Patient, User
 from media.backend import ParticipantState, ParticipantView
 from media.patches import webrtc_frontend
-from portal import call, clock, room_hub
+from portal import call, clock, family_gate, room_hub
 from services import meetings
 from tests import factories
 from tests.app.conftest import by_label, page_text, sign_in
-from tests.app.fake_media import PUBLISHER_LINE, VIDEO_PREFIX, TextMedia
+from tests.app.fake_media import PUBLISHER_LINE, VIDEO_PREFIX
 
 MEETING = "Weekly palliative MDT"
 
-
-@pytest.fixture(autouse=True)
-def text_media(monkeypatch):
-    monkeypatch.setattr(media_tiles, "page_media", TextMedia)
-
-
-@pytest.fixture(autouse=True)
-def fresh_hub():
-    room_hub.hub.clear()
-    video_room._removed_by.clear()
-    yield
-    room_hub.hub.clear()
+# Media as text, and a fresh hub for each test: tests/app/conftest.py.
+pytestmark = pytest.mark.usefixtures("room_media")
 
 
 @pytest.fixture
@@ -160,6 +150,11 @@ def test_family_waits_in_the_lobby_until_a_clinician_admits_them(app, engine, cl
     doctor.run()
     assert "Waiting in the lobby (1)" in page_text(doctor)
     assert "Test Family" in page_text(doctor)
+    # Before her mother's case is open, the hub refuses her in, and says why.
+    by_label(doctor.button, "Admit").click().run()
+    assert family_gate.NOT_YET_MESSAGE in page_text(doctor), "Admit did nothing, with no word why"
+    assert "In the room (1)" in page_text(doctor), "a family member was let in before her relative's case"
+    by_label(doctor.button, agenda_panel.START_AGENDA).click().run()
     by_label(doctor.button, "Admit").click().run()
     assert "In the room (2)" in page_text(doctor)
     assert _tiles(doctor) == ["Video: Test Family"]

@@ -182,13 +182,11 @@ def _checkpoint_sqlite(path: Path) -> None:
         conn.close()
 
 
-@pytest.fixture(scope="session")
-def seeded_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A migrated SQLite database with the demo data (demo.seed.seed_demo) at seed_instant(); servers get
-    copies of it."""
+def build_seeded_db(path: Path) -> Path:
+    """Create at `path` a migrated SQLite database with the demo data (demo.seed.seed_demo) at
+    seed_instant(), its WAL folded in so that copying the file copies everything; returns `path`."""
     from demo.seed import seed_demo
 
-    path = tmp_path_factory.mktemp("e2e-db") / "seeded.db"
     url = f"sqlite:///{path}"
     migrate(url)
     engine = engine_for(url)
@@ -197,6 +195,13 @@ def seeded_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     engine.dispose()
     _checkpoint_sqlite(path)
     return path
+
+
+@pytest.fixture(scope="session")
+def seeded_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite database with the demo data (demo.seed.seed_demo) at seed_instant(); servers get
+    copies of it."""
+    return build_seeded_db(tmp_path_factory.mktemp("e2e-db") / "seeded.db")
 
 
 @dataclass(frozen=True)
@@ -263,11 +268,12 @@ class AppServer:
 
 @dataclass
 class AppServerFactory:
-    """Starts fresh `streamlit run app.py` servers for one test and stops them all at its end."""
+    """Starts fresh `streamlit run app.py` servers for one test and stops them all at its end. Outside
+    pytest (bench/), `node` is None and the servers' logs are only in their files."""
 
     tmp_path: Path
     template: Path
-    node: pytest.Item
+    node: pytest.Item | None
     app_dir: Path = PROJECT_ROOT
     servers: list[AppServer] = field(default_factory=list)
 
@@ -322,9 +328,10 @@ class AppServerFactory:
             **(env or {}),
         }
         log_path = workdir / "streamlit.log"
-        self.node.stash.setdefault(_LOGS_KEY, []).append(
-            (f"streamlit server {index} (port {port})", log_path)
-        )
+        if self.node is not None:
+            self.node.stash.setdefault(_LOGS_KEY, []).append(
+                (f"streamlit server {index} (port {port})", log_path)
+            )
         process = ServerProcess(f"streamlit server {index}", args, self.app_dir, full_env, log_path)
         server = AppServer(port, db_path, process)
         self.servers.append(server)
@@ -450,9 +457,14 @@ def playwright() -> Iterator[Playwright]:
         yield pw
 
 
+def launch_browser(playwright: Playwright) -> Browser:
+    """Debian's headless Chromium, with a fake camera and microphone that need no permission prompt."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+
+
 @pytest.fixture(scope="session")
 def browser(playwright: Playwright) -> Iterator[Browser]:
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    browser = launch_browser(playwright)
     yield browser
     browser.close()
 
@@ -495,6 +507,11 @@ def wait_for_app(page: Page, timeout: float = TIMEOUT_MS) -> None:
     icon. Before the first run the attribute reads "initial", so this cannot pass on a page that has not
     run yet."""
     page.wait_for_function(_APP_IDLE_JS, timeout=timeout)
+
+
+def app_is_idle(page: Page) -> bool:
+    """What wait_for_app waits for, looked at once, without waiting."""
+    return bool(page.evaluate(_APP_IDLE_JS))
 
 
 _ARM_RUN_WATCH_JS = """() => {
@@ -670,11 +687,14 @@ __all__ = [
     "AppServerFactory",
     "OidcProvider",
     "SeededPatient",
+    "app_is_idle",
     "auth_secrets_toml",
+    "build_seeded_db",
     "care_team_patients",
     "demo_password",
     "find_patient_data",
     "free_port",
+    "launch_browser",
     "page_text",
     "pages_url_paths",
     "received_from_server",

@@ -12,7 +12,7 @@ import sqlite3
 import time
 from collections.abc import Callable
 
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from components import media_tiles
 from tests.e2e.conftest import (
@@ -124,16 +124,41 @@ def sign_in_slowly(page: Page, username: str) -> None:
     rerun_and_wait(page, sign_in_button.click, timeout=SLOW_MS, leads_to=home_heading(page))
 
 
+def sidebar_link(page: Page, title: str) -> Locator:
+    """The sidebar menu's link to the page titled `title`."""
+    return page.get_by_test_id("stSidebar").get_by_role("link").filter(has_text=title)
+
+
+def page_heading(page: Page, title: str) -> Locator:
+    """The page title (level-1 heading) that shows the page titled `title` is drawn."""
+    return page.get_by_test_id("stMain").get_by_role("heading", level=1).filter(has_text=title)
+
+
 def open_page(page: Page, title: str) -> None:
     """Open a page from the sidebar menu and wait until it is drawn."""
-    link = page.get_by_test_id("stSidebar").get_by_role("link").filter(has_text=title)
-    heading = page.get_by_test_id("stMain").get_by_role("heading", level=1).filter(has_text=title)
-    rerun_and_wait(page, link.click, timeout=SLOW_MS, leads_to=heading)
+    rerun_and_wait(page, sidebar_link(page, title).click, timeout=SLOW_MS, leads_to=page_heading(page, title))
 
 
-def open_room(context: BrowserContext, server: AppServer, username: str) -> Page:
-    """Sign in as `username`, open the Conference room and press Join on the preselected (next) meeting."""
+def record_frames(page: Page, into: list[bytes]) -> None:
+    """Append to `into` every websocket frame `page` receives from now on (call before the page opens the
+    app): what reached the browser, drawn or not."""
+    page.on(
+        "websocket",
+        lambda ws: ws.on(
+            "framereceived",
+            lambda payload: into.append(payload if isinstance(payload, bytes) else payload.encode()),
+        ),
+    )
+
+
+def open_room(
+    context: BrowserContext, server: AppServer, username: str, *, frames: list[bytes] | None = None
+) -> Page:
+    """Sign in as `username`, open the Conference room and press Join on the preselected (next) meeting;
+    with `frames`, every websocket frame the page receives is appended to it."""
     page = context.new_page()
+    if frames is not None:
+        record_frames(page, frames)
     page.goto(server.url)
     sign_in_slowly(page, username)
     open_page(page, "Conference room")

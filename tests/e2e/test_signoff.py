@@ -12,7 +12,7 @@ import os
 import re
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from db.engine import PROJECT_ROOT
 from tests.e2e.conftest import (
@@ -23,6 +23,12 @@ from tests.e2e.conftest import (
     rerun_and_wait,
     sign_in,
 )
+from tests.e2e.forms import choose_in_form as _choose_in_form
+from tests.e2e.forms import main as _main
+from tests.e2e.forms import panel as _panel
+from tests.e2e.forms import pick as _pick
+from tests.e2e.forms import selectbox as _selectbox
+from tests.e2e.forms import tab as _tab
 
 pytestmark = pytest.mark.e2e
 
@@ -39,48 +45,10 @@ def _context(browser: Browser) -> BrowserContext:
     return context
 
 
-def _main(page: Page):
-    return page.get_by_test_id("stMain")
-
-
-def _selectbox(page: Page, label: str) -> Locator:
-    return (
-        _main(page)
-        .get_by_test_id("stSelectbox")
-        .filter(has=page.get_by_test_id("stWidgetLabel").get_by_text(label, exact=True))
-    )
-
-
-def _pick(page: Page, box: Locator, option: str) -> None:
-    """Choose `option` with the keyboard. The first click can land while the widget that had focus is
-    still redrawing after losing it, which closes the list again: click until the list says it is open.
-    Then type to filter the list to that one entry and take it (a mouse click on the list is fragile on a
-    long form: the list can open upwards under the text areas, and scrolling to it closes it)."""
-    combobox = box.get_by_role("combobox")
-    for _ in range(3):
-        combobox.click()
-        try:
-            expect(combobox).to_have_attribute("aria-expanded", "true", timeout=2000)
-            break
-        except AssertionError:
-            continue
-    combobox.press_sequentially(option)
-    expect(page.get_by_role("option", name=option, exact=True)).to_be_visible()
-    combobox.press("ArrowDown")
-    combobox.press("Enter")
-
-
 def _choose(page: Page, label: str, option: str) -> None:
     """Pick `option` in the selectbox labelled `label`, and wait for the rerun."""
     box = _selectbox(page, label)
     rerun_and_wait(page, lambda: _pick(page, box, option))
-    expect(box.get_by_role("combobox")).to_have_value(option)
-
-
-def _choose_in_form(page: Page, label: str, option: str) -> None:
-    """Inside a form a selectbox does not rerun the script: just pick the option."""
-    box = _selectbox(page, label)
-    _pick(page, box, option)
     expect(box.get_by_role("combobox")).to_have_value(option)
 
 
@@ -93,16 +61,6 @@ def _open_record(context: BrowserContext, url: str, username: str) -> Page:
     _choose(page, "Patient", PATIENT)
     expect(page.get_by_role("tab", name="Record")).to_be_visible()
     return page
-
-
-def _tab(page: Page, name: str) -> None:
-    page.get_by_role("tab", name=name, exact=True).click()
-    expect(page.get_by_role("tab", name=name, exact=True)).to_have_attribute("aria-selected", "true")
-
-
-def _panel(page: Page):
-    """The open tab's panel."""
-    return page.get_by_role("tabpanel").locator("visible=true")
 
 
 def _save(page: Page, reason: str) -> None:

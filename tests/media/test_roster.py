@@ -204,3 +204,62 @@ def test_a_failing_observer_does_not_stop_the_others_or_the_sweeper(small_hub: M
     while len(heard) < 2 and time.monotonic() < deadline:
         time.sleep(0.2)
     assert heard == ["Dr A", "Dr C"], "the sweeper stopped after an observer failed"
+
+
+def test_return_to_lobby_clinicians_or_yourself_only():
+    roster = Roster()
+    doctor = roster.join(ROOM, person("Dr A")).participant_id
+    wife = roster.join(ROOM, person("Wife", clinician=False, on_care_team=False)).participant_id
+    son = roster.join(ROOM, person("Son", clinician=False, on_care_team=False)).participant_id
+    visiting = roster.join(
+        ROOM, person("Dr B", on_care_team=False)
+    ).participant_id  # a clinician still waiting
+    assert doctor and wife and son and visiting
+    roster.admit(ROOM, doctor, wife)
+    roster.admit(ROOM, doctor, son)
+
+    def state(pid: str) -> ParticipantState:
+        participant = roster.get(ROOM, pid)
+        assert participant is not None
+        return participant.state
+
+    for by, target in ((wife, son), (son, doctor), (visiting, wife), ("nobody", wife)):
+        version = roster.room(ROOM).version
+        with pytest.raises(ControlRefused, match="Only a clinician"):
+            roster.return_to_lobby(ROOM, by, target)
+        assert state(target) is ParticipantState.IN_ROOM, "someone who may not moderate sent a person out"
+        assert roster.room(ROOM).version == version, "a refused control changed everyone's participant list"
+
+    version = roster.room(ROOM).version
+    roster.return_to_lobby(ROOM, doctor, wife)
+    assert state(wife) is ParticipantState.LOBBY, "the clinician could not send the wife back to the lobby"
+    assert roster.room(ROOM).version > version, "other pages would not notice the wife went back to the lobby"
+    views = {p.participant_id: p.state for p in roster.snapshot(ROOM).participants}
+    assert views[wife] is ParticipantState.LOBBY, "the participant list does not show the wife as waiting"
+
+    # Someone not in the room is left alone, as when two clinicians click at once.
+    for target in (wife, visiting):
+        version = roster.room(ROOM).version
+        roster.return_to_lobby(ROOM, doctor, target)
+        assert state(target) is ParticipantState.LOBBY and roster.room(ROOM).version == version, (
+            "sending back someone already waiting changed the room"
+        )
+
+    version = roster.room(ROOM).version
+    roster.return_to_lobby(ROOM, son, son)
+    assert state(son) is ParticipantState.LOBBY, "the son's own page could not send him back to the lobby"
+    assert roster.room(ROOM).version > version, "other pages would not notice the son went back to the lobby"
+
+    roster.admit(ROOM, doctor, wife)
+    assert state(wife) is ParticipantState.IN_ROOM, "the wife could not be admitted again"
+
+    roster.leave(ROOM, son)
+    version = roster.room(ROOM).version
+    roster.return_to_lobby(ROOM, doctor, son)
+    assert state(son) is ParticipantState.LEFT and roster.room(ROOM).version == version, (
+        "someone who had left was put back in the lobby"
+    )
+
+    roster.end(ROOM, doctor)
+    roster.return_to_lobby(ROOM, wife, wife)
+    assert state(wife) is ParticipantState.ENDED, "someone was put in the lobby of an ended meeting"
