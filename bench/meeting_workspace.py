@@ -13,8 +13,8 @@ physician, with four cases on its agenda:
    shared_views.case_id changed in the server's SQLite file (read every DB_POLL_S by a thread of this
    process), and a follower's time is when its page first shows the new case's heading ("Case N: <patient>
    (SYN-....)"), its locator looked at every FOLLOW_POLL_S, the pages in turn. This is what a follower
-   waits for after the chair's move has been made: the case view's poll (components/shared_case_view.py,
-   POLL_SECONDS) and the full rerun of their page that it triggers. The sampling makes each figure late by
+   waits for after the chair's move has been made: the workspace's poll (components/meeting_workspace.py,
+   FOLLOW_SECONDS) and the full rerun of their page that it triggers. The sampling makes each figure late by
    up to about one look at every page (some tens of milliseconds on a loaded machine), never early. The
    chair's own page, and the time from the click to the database, are reported beside it. Before each
    Next the bench waits SETTLE_S and for every page to be idle: the outcome itself makes every workspace
@@ -27,7 +27,7 @@ physician, with four cases on its agenda:
    warm AppTest rerun does that a real one would not, and the other way round: AppTest waits for the run
    in 1 ms sleeps and then builds its own tree of every element drawn (more work for the workspace's
    hundreds of elements than for an empty page), where a real server serialises the same messages to its
-   websocket instead; the case view's fragment (@st.fragment(run_every=...)) runs once within each full
+   websocket instead; the workspace's fragments (@st.fragment(run_every=...)) run once within each full
    run, as it does in a real full rerun, but never on its own timer; and only the workspace is drawn, not
    app.py's sidebar, session bar and call bar that a real page rerun draws around it. So the JSON also
    gives the time spent inside meeting_workspace.show alone (workspace_show_median_ms), timed by the script.
@@ -430,7 +430,7 @@ def _case_heading(page: Page, case: Case) -> Locator:
 
 def _record_outcome(page: Page, case: Case) -> None:
     """The chair records "Discussed" with a one-line summary in the Outcome tab."""
-    forms.tab(page, "Outcome")
+    forms.open_lazy_tab(page, "Outcome")
     outcome = forms.panel(page)
     outcome.get_by_role("radio", name="Discussed", exact=True).check(force=True)
     outcome.get_by_role("textbox", name="Decision (a short summary)", exact=True).fill(

@@ -4,8 +4,9 @@ tabs (Case view, Goals of care, Plan, Sign-off, Outcome).
 The Goals of care, Plan and Sign-off tabs are the Goals of care page's own panels (components/case_panels.py),
 so the record is edited with the same versions, locking and merge view, and signed with the same dialog and
 content hash. The chair, or the presenter the chair handed over to, moves the meeting from case to case
-(services.agenda refuses anyone else); everyone else's workspace follows through the shared view's poll
-(components/shared_case_view.py reruns the page when the agenda's case moved).
+(services.agenda refuses anyone else); everyone else's workspace follows through a small fragment that polls
+one stamp of what the workspace shows (services.shared_view.workspace_stamp) and redraws the page when it
+moved. Only the open tab is drawn.
 
 Moving on also sends back to the lobby any family member whose relative's case is no longer under
 discussion (portal/family_gate.py; each family member's own call bar checks the same, as a backstop).
@@ -14,7 +15,6 @@ discussion (portal/family_gate.py; each family member's own call bar checks the 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 
 import streamlit as st
 
@@ -39,25 +39,26 @@ from services import shared_view
 from services.agenda import Agenda, AgendaItem
 
 TABS = ["Case view", "Goals of care", "Plan", "Sign-off", "Outcome"]
+# Followers see the chair's move within a poll and a redraw; the case view's chart poll is as often.
+FOLLOW_SECONDS = shared_case_view.POLL_SECONDS
+_JUST_DRAWN = "vesper.room.workspace.just_drawn"
 
 
 def show(identity: Identity, seat: call.Seat, *, key: str) -> None:
     """The agenda and the current case's tabs; the page has checked that this person is a clinician."""
-    now = clock.now()
     try:
-        with transaction() as session:
-            agenda = agenda_service.agenda(session, identity, seat.conference_id, now)
+        agenda = _agenda(identity, seat.conference_id, key=key)
     except Refusal as refusal:
         refusals.show(refusal)
         return
     _settle_left_behind(identity, seat, agenda, key=key)
-    # Everything above the case view's polling fragment sits in containers of a fixed number, whatever they
-    # hold, so the fragment keeps its place in the page (see pages/conference_room.py).
     # The case this screen showed as current: a click names it, so a click on a screen drawn before someone
     # else moved the meeting on is refused ("already moved") rather than moving it on a second time.
     shown_key = f"{key}.shown_case"
     shown = st.session_state.get(shown_key, agenda.current_case_id)
     st.session_state[shown_key] = agenda.current_case_id
+    # Everything above a polling fragment sits in containers of a fixed number, whatever they hold, so each
+    # fragment keeps its place in the page (see pages/conference_room.py).
     with st.container():
         notices.show(key=f"{key}.steer")
     with st.container():
@@ -65,48 +66,57 @@ def show(identity: Identity, seat: call.Seat, *, key: str) -> None:
     if click is not None:
         _steer(identity, seat, dataclasses.replace(click, expected_current=shown), key=f"{key}.steer")
     item = agenda.current
-    changed = _watcher(seat.conference_id, item.patient_id if item is not None and item.may_open else None)
+    patient_id = item.patient_id if item is not None and item.may_open else None
+    with st.container():
+        st.session_state[_JUST_DRAWN] = True
+        _follow(seat.conference_id, patient_id, _stamp(seat.conference_id, patient_id))
     if item is None:
         # Before the first case: the charts can already be looked at, and presented.
-        shared_case_view.show(identity, seat.conference_id, key="case", agenda_case_id=None, changed=changed)
+        shared_case_view.show(identity, seat.conference_id, key="case", choices=_choices(agenda))
         return
-    material, refused = None, None
-    if item.may_open:
-        try:
-            material = case_panels.load(identity, item.patient_id, seat.conference_id)
-        except Refusal as refusal:
-            refused = refusal
     with st.container():
         _case_heading(item)
-        if material is not None:
-            goals_of_care_form.final_banner(material.record)
-    case_tab, goals_tab, plan_tab, signoff_tab, outcome_tab = st.tabs(TABS, key=f"{key}.tabs")
-    with case_tab:
-        shared_case_view.show(
-            identity, seat.conference_id, key="case", agenda_case_id=item.case_id, changed=changed
-        )
-    with outcome_tab:
-        outcome_panel.show(
-            identity,
-            seat.conference_id,
-            item,
-            may_record=agenda.may_steer(identity.user_id),
-            key=f"{key}.outcome.{item.case_id}",
-        )
-    if material is None:
-        for tab in (goals_tab, plan_tab, signoff_tab):
-            with tab:
-                if refused is not None:
-                    refusals.show(refused)
-                else:
-                    st.info("This patient is not on your care team, so their record stays closed to you.")
+    # Only the open tab is drawn (Streamlit's lazy tabs: choosing a tab reruns the page): the goals-of-care
+    # form alone was 40% of a rerun that drew every tab, for a tab most people do not have open.
+    tabs = st.tabs(TABS, key=f"{key}.tabs", on_change="rerun")
+    case_tab, goals_tab, plan_tab, signoff_tab, outcome_tab = tabs
+    if case_tab.open:
+        with case_tab:
+            shared_case_view.show(identity, seat.conference_id, key="case", choices=_choices(agenda))
+    if outcome_tab.open:
+        with outcome_tab:
+            outcome_panel.show(
+                identity,
+                seat.conference_id,
+                item,
+                may_record=agenda.may_steer(identity.user_id),
+                key=f"{key}.outcome.{item.case_id}",
+            )
+    record_tab = next((tab for tab in (goals_tab, plan_tab, signoff_tab) if tab.open), None)
+    if record_tab is not None:
+        with record_tab:
+            _record_panel(identity, seat, item, record_tab is goals_tab, record_tab is plan_tab, key=key)
+
+
+def _record_panel(
+    identity: Identity, seat: call.Seat, item: AgendaItem, goals: bool, plan: bool, *, key: str
+) -> None:
+    """The open one of the Goals of care, Plan and Sign-off tabs: the Goals of care page's own panel."""
+    if not item.may_open:
+        st.info("This patient is not on your care team, so their record stays closed to you.")
         return
+    try:
+        material = case_panels.load(identity, item.patient_id, seat.conference_id)
+    except Refusal as refusal:
+        refusals.show(refusal)
+        return
+    goals_of_care_form.final_banner(material.record)
     panel_key = _panel_key(key, item.patient_id)
-    with goals_tab:
+    if goals:
         case_panels.goals_of_care(identity, material, key=panel_key)
-    with plan_tab:
+    elif plan:
         case_panels.plan(identity, material, key=panel_key)
-    with signoff_tab:
+    else:
         case_panels.sign_off(identity, material, key=panel_key)
 
 
@@ -137,17 +147,47 @@ def _panel_key(key: str, patient_id: int) -> str:
     return f"{key}.case.{patient_id}"
 
 
-def _watcher(conference_id: int, patient_id: int | None) -> Callable[[], bool]:
-    """For the case view's poll: has a colleague changed what this workspace shows (who leads, an outcome,
-    the case's goals of care, plan or sign-off) since it was drawn? Then the page is drawn again, and a
-    signature is never asked for on a record this screen does not show."""
+def _agenda(identity: Identity, conference_id: int, *, key: str) -> Agenda:
+    """The agenda, read again only when its stamp moved (a case opened, an outcome saved, a hand-over):
+    most runs of the room are someone coming or going, and the agenda was a quarter of such a run. Access
+    is checked on every run all the same."""
+    held_key = f"{key}.agenda_held"
+    now = clock.now()
+    with reading() as session:
+        stamp = shared_view.workspace_stamp(session, conference_id, None)
+        held: tuple[tuple[int, ...], Agenda] | None = st.session_state.get(held_key)
+        if held is not None and held[0] == stamp and held[1].conference_id == conference_id:
+            agenda_service.check_access(session, identity, conference_id, now)
+            return held[1]
+        agenda = agenda_service.agenda(session, identity, conference_id, now)
+    st.session_state[held_key] = (stamp, agenda)
+    return agenda
 
-    def stamp() -> tuple[int, ...]:
-        with reading() as session:
-            return shared_view.workspace_stamp(session, conference_id, patient_id)
 
-    drawn = stamp()
-    return lambda: stamp() != drawn
+def _choices(agenda: Agenda) -> list[shared_view.CaseChoice]:
+    """The agenda's patients this clinician may open, for the case view's pickers (access checked by the
+    agenda, this run)."""
+    return [
+        shared_view.CaseChoice(item.patient_id, item.patient_label, item.order)
+        for item in agenda.items
+        if item.may_open
+    ]
+
+
+def _stamp(conference_id: int, patient_id: int | None) -> tuple[int, ...]:
+    with reading() as session:
+        return shared_view.workspace_stamp(session, conference_id, patient_id)
+
+
+@st.fragment(run_every=FOLLOW_SECONDS)
+def _follow(conference_id: int, patient_id: int | None, drawn: tuple[int, ...]) -> None:
+    """Has anyone changed what this workspace shows since it was drawn (the agenda's case, who leads, an
+    outcome, the case's goals of care, plan or sign-off)? Then the page is drawn again: everyone follows the
+    chair's moves, and nobody signs a record their screen does not show. One query a second."""
+    if st.session_state.pop(_JUST_DRAWN, False):
+        return  # this is the page's own run, which has just read the stamp
+    if _stamp(conference_id, patient_id) != drawn:
+        st.rerun(scope="app")
 
 
 def _case_heading(item: AgendaItem) -> None:

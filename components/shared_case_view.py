@@ -14,7 +14,7 @@ the values they hold, and the fragment keeps one place in the page whatever the 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import streamlit as st
@@ -48,6 +48,7 @@ class _State:
     trends: symptom_views.PatientTrends | None = None
     refused: str | None = None
     denied: str | None = None
+    given: tuple[shared_view.CaseChoice, ...] | None = None  # the caller's choices, this run's
 
 
 def show(
@@ -55,16 +56,16 @@ def show(
     conference_id: int,
     *,
     key: str,
-    agenda_case_id: int | None = None,
-    changed: Callable[[], bool] | None = None,
+    choices: Sequence[shared_view.CaseChoice] | None = None,
 ) -> None:
-    """The case view for clinicians in a meeting; family members see the room only. `agenda_case_id` is
-    the agenda's case the page was drawn for: when the meeting moves to another, the page is drawn again;
-    so it is when `changed()`, asked on every poll, says something else the page shows has changed."""
+    """The case view for clinicians in a meeting; family members see the room only. `choices`: the agenda's
+    patients this clinician may open, when the caller has just read them (the room's workspace has); else
+    they are read here."""
     if identity.role not in CLINICAL_ROLES:
         return
     st.subheader("Case view")
     state: _State = st.session_state.setdefault(f"{key}.state", _State())
+    state.given = tuple(choices) if choices is not None else None
     _refresh(identity, conference_id, state, force=True)
     if state.denied is not None:
         st.info(state.denied)
@@ -116,7 +117,7 @@ def show(
         mine = view is not None and view.presenter_id == identity.user_id
         if not mine or (view.patient_id, view.window_days) != (patient_id, window_days):  # type: ignore[union-attr]
             _present(identity, conference_id, patient_id, window_days, state)
-    _watch(identity, conference_id, key, presenting, own_view, view is not None, agenda_case_id, changed)
+    _watch(identity, conference_id, key, presenting, own_view, view is not None)
 
 
 def _status_and_chart(
@@ -146,7 +147,11 @@ def _refresh(identity: Identity, conference_id: int, state: _State, *, force: bo
             if not force and version == state.seen_version:
                 return False
             state.view = shared_view.current(session, conference_id)
-            state.choices = tuple(shared_view.case_choices(session, identity, conference_id, clock.now()))
+            state.choices = (
+                state.given
+                if state.given is not None
+                else tuple(shared_view.case_choices(session, identity, conference_id, clock.now()))
+            )
             state.seen_version, state.denied = version, None
     except Refusal as refusal:  # the meeting ended, or the agenda changed under us
         state.denied = refusal.message
@@ -186,25 +191,12 @@ def _from_current_view(key: str, state: _State) -> None:
 
 @st.fragment(run_every=POLL_SECONDS)
 def _watch(
-    identity: Identity,
-    conference_id: int,
-    key: str,
-    presenting: bool,
-    own_view: bool,
-    had_view: bool,
-    agenda_case_id: int | None,
-    changed: Callable[[], bool] | None,
+    identity: Identity, conference_id: int, key: str, presenting: bool, own_view: bool, had_view: bool
 ) -> None:
     state: _State = st.session_state[f"{key}.state"]
     moved = _refresh(identity, conference_id, state)
-    if moved and (
-        _taken_over(identity, state, f"{key}.presenting")  # the switches change: someone took over,
-        or (state.view is not None) != had_view  # or the first presenter started,
-        or (state.view is not None and state.view.case_id != agenda_case_id)  # or the meeting moved on
-    ):
-        st.rerun(scope="app")
-    if changed is not None and changed():
-        st.rerun(scope="app")
+    if moved and (_taken_over(identity, state, f"{key}.presenting") or (state.view is not None) != had_view):
+        st.rerun(scope="app")  # the switches change: someone took over, or the first presenter started
     # A fragment's elements vanish unless each of its runs draws them again, so the chart is redrawn on
     # every poll, from the trends and the built chart this session already holds: nothing is queried
     # or rebuilt unless the view moved.

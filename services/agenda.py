@@ -187,6 +187,13 @@ def agenda(session: Session, identity: Identity, conference_id: int, now: dt.dat
     return _agenda(session, identity, conference)
 
 
+def check_access(session: Session, identity: Identity, conference_id: int, now: dt.datetime) -> None:
+    """What agenda() checks before reading anything: AccessDenied outside the meeting and for family. For a
+    screen that reuses an agenda it read before (while services.shared_view.workspace_stamp is unchanged)
+    and must still check, on every run, that this person may see it."""
+    _require_agenda(session, identity, conference_id, now)
+
+
 def outcome_history(
     session: Session, identity: Identity, conference_id: int, case_id: int
 ) -> list[OutcomeView]:

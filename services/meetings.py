@@ -58,7 +58,7 @@ def joinable_conferences(session: Session, identity: Identity, now: dt.datetime)
     """Meetings this person may open now or later, soonest first."""
     if identity.role in CLINICAL_ROLES:
         conferences = queries.upcoming_conferences_for(session, identity.user_id, now, limit=20)
-        team = set(session.scalars(queries.care_team_patient_ids(identity.user_id)))
+        relatives_or_team = set(session.scalars(queries.care_team_patient_ids(identity.user_id)))
     elif identity.role is Role.FAMILY:
         family_patients = queries.family_patient_ids(identity.user_id)
         conferences = session.scalars(
@@ -72,35 +72,53 @@ def joinable_conferences(session: Session, identity: Identity, now: dt.datetime)
             )
             .order_by(Conference.starts_at)
         ).all()
-        own = set(session.scalars(family_patients))
+        relatives_or_team = set(session.scalars(family_patients))
     else:
         return []
+    return [_choice(session, identity, conference, relatives_or_team) for conference in conferences]
 
-    choices = []
-    for conference in conferences:
-        cases = queries.conference_cases(session, conference.id)
-        if identity.role is Role.FAMILY:
-            labels = [p.full_name for _, p, _ in cases if p.id in own]
-            on_team = False
-        else:
-            labels = [f"{p.full_name} ({p.mrn})" for _, p, _ in cases if p.id in team]
-            on_team = conference.chair_id == identity.user_id or any(p.id in team for _, p, _ in cases)
-        choices.append(
-            MeetingChoice(
-                conference.id, conference.title, conference.starts_at, conference.ends_at, on_team, labels
-            )
-        )
-    return choices
+
+def _choice(
+    session: Session, identity: Identity, conference: Conference, relatives_or_team: set[int]
+) -> MeetingChoice:
+    """The meeting as `identity` sees it in a list: `relatives_or_team` is a family member's relatives, or
+    a clinician's care-team patients."""
+    cases = queries.conference_cases(session, conference.id)
+    mine = [p for _, p, _ in cases if p.id in relatives_or_team]
+    if identity.role is Role.FAMILY:
+        labels, on_team = [p.full_name for p in mine], False
+    else:
+        labels = [f"{p.full_name} ({p.mrn})" for p in mine]
+        on_team = conference.chair_id == identity.user_id or bool(mine)
+    return MeetingChoice(
+        conference.id, conference.title, conference.starts_at, conference.ends_at, on_team, labels
+    )
 
 
 def meeting_access(
     session: Session, identity: Identity, conference_id: int, now: dt.datetime
 ) -> MeetingChoice:
-    """The meeting as this person may join it (directly or through the lobby); AccessDenied otherwise."""
-    for choice in joinable_conferences(session, identity, now):
-        if choice.conference_id == conference_id:
-            return choice
-    raise AccessDenied("This meeting is not one you can join.")
+    """The meeting as this person may join it (directly or through the lobby); AccessDenied otherwise.
+
+    The rule of joinable_conferences, checked for this one meeting: every page run in a meeting asks it,
+    so it reads one conference and its agenda rather than every meeting this person could join."""
+    denied = AccessDenied("This meeting is not one you can join.")
+    conference = session.get(Conference, conference_id)
+    if conference is None or conference.ends_at <= now or conference.status not in OPEN_STATUSES:
+        raise denied
+    cases = session.scalars(select(ConferenceCase).where(ConferenceCase.conference_id == conference_id)).all()
+    if identity.role in CLINICAL_ROLES:
+        team = set(session.scalars(queries.care_team_patient_ids(identity.user_id)))
+        involved = conference.chair_id == identity.user_id or any(
+            case.presenter_id == identity.user_id or case.patient_id in team for case in cases
+        )
+        if involved:
+            return _choice(session, identity, conference, team)
+    elif identity.role is Role.FAMILY:
+        own = set(session.scalars(queries.family_patient_ids(identity.user_id)))
+        if any(case.patient_id in own for case in cases):
+            return _choice(session, identity, conference, own)
+    raise denied
 
 
 def _open_stay(session: Session, conference_id: int, user_id: int) -> Attendance | None:

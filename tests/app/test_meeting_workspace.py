@@ -157,6 +157,16 @@ def _outcomes(engine) -> list[tuple[int, int, str, int]]:
         return [(r.conference_case_id, r.version_number, r.summary, r.recorded_by_id) for r in rows]
 
 
+def _open_tab(at: AppTest, name: str) -> AppTest:
+    """Choose one of the case's tabs, as a click on it does (only the open tab is drawn); nothing to do
+    when it is open already."""
+    key = f"{WORKSPACE}.tabs"
+    if key in at.session_state and at.session_state[key] == name:
+        return at
+    at.session_state[key] = name
+    return at.run()
+
+
 def _outcome_key(case_id: int) -> str:
     return f"{WORKSPACE}.outcome.{case_id}"
 
@@ -171,6 +181,7 @@ def _fill_outcome(
     to_next: bool = False,
 ) -> None:
     key = _outcome_key(case_id)
+    _open_tab(at, "Outcome")
     at.radio(key=f"{key}.kind").set_value(kind)
     at.text_area(key=f"{key}.summary").set_value(summary)
     at.date_input(key=f"{key}.until").set_value(until)
@@ -196,6 +207,7 @@ def _goc_key(patient_id: int) -> str:
 
 def _fill_goals_of_care(at: AppTest, patient_id: int, goals: str, reason: str) -> None:
     """Type a complete, valid goals-of-care record into the room's form (date and facilitator prefilled)."""
+    _open_tab(at, "Goals of care")
     key = _goc_key(patient_id)
     at.text_input(key=f"{key}.p.0.name").set_value("Ada Quillfeather")
     at.text_input(key=f"{key}.p.0.role").set_value("patient")
@@ -246,6 +258,7 @@ def test_only_the_chair_has_the_buttons_that_move_the_meeting_on(app, engine, cl
         "once the meeting is under way the nurse is no longer told who moves it on"
     )
     assert not STEERING_LABELS & _labels(nurse), "the nurse was offered Next case while the chair leads"
+    _open_tab(nurse, "Outcome")
     assert outcome_panel.SAVE not in _labels(nurse), "the nurse may record the outcome while the chair leads"
     assert "No outcome has been recorded for this case yet." in page_text(nurse), (
         "the nurse's Outcome tab does not say that no outcome is recorded yet"
@@ -375,6 +388,7 @@ def test_an_outcome_is_checked_before_it_is_saved(app, engine, clinic):
 
     nurse = _join(app, "nurse")
     assert "✓ Discussed" in page_text(nurse), "the nurse's agenda does not show the case as discussed"
+    _open_tab(nurse, "Outcome")
     assert summary in page_text(nurse), "the nurse cannot read the outcome the chair recorded"
 
 
@@ -403,6 +417,8 @@ def _both_may_record(app, clinic) -> tuple[AppTest, AppTest]:
         "the hand-over to the nurse is not shown on the agenda"
     )
     nurse.run()
+    _open_tab(nurse, "Outcome")
+    _open_tab(chair, "Outcome")
     assert outcome_panel.SAVE in _labels(nurse), "the nurse leads but cannot record the outcome"
     assert outcome_panel.SAVE in _labels(chair), "the chair lost the outcome form by handing over"
     return chair, nurse
@@ -475,6 +491,8 @@ def test_two_clinicians_saving_goals_of_care_in_the_room_lose_nothing(app, engin
     chair = _press(_join(app, "physician"), agenda_panel.START_AGENDA)
     nurse = _join(app, "nurse")
     assert "Goals of care" in [t.label for t in nurse.tabs], "the room has no Goals of care tab"
+    _open_tab(chair, "Goals of care")
+    _open_tab(nurse, "Goals of care")
     assert "this will be version 1" in page_text(nurse), "the nurse's form is not a new record"
 
     first = "To be at home with her garden."
@@ -545,6 +563,7 @@ def test_a_signature_confirmed_as_the_meeting_moves_on_counts_for_the_case_she_s
     _save_goals_directly(engine, clinic, Role.PHYSICIAN, m.ada, 0, "First conversation")
     chair = _press(_join(app, "physician"), agenda_panel.START_AGENDA)
     nurse = _join(app, "nurse")
+    _open_tab(nurse, "Sign-off")
     assert "Sign as nurse" in _labels(nurse), "the nurse is not offered to sign case 1 in the room"
     content_hash = _pending_signature(nurse, engine, m)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from playwright.sync_api import Locator, Page, expect
 
+from tests.e2e.conftest import rerun_and_wait
+
 
 def main(page: Page):
     return page.get_by_test_id("stMain")
@@ -47,6 +49,16 @@ def choose_in_form(page: Page, label: str, option: str) -> None:
 def tab(page: Page, name: str) -> None:
     page.get_by_role("tab", name=name, exact=True).click()
     expect(page.get_by_role("tab", name=name, exact=True)).to_have_attribute("aria-selected", "true")
+
+
+def open_lazy_tab(page: Page, name: str, timeout: float = 60_000) -> None:
+    """Open one of a set of tabs that draws only the open tab (st.tabs(on_change="rerun"), as the
+    conference room's case tabs): the click reruns the page, and the tab's content comes with that run."""
+    target = page.get_by_role("tab", name=name, exact=True)
+    if target.get_attribute("aria-selected") == "true":
+        return
+    rerun_and_wait(page, target.click, timeout)
+    expect(target).to_have_attribute("aria-selected", "true")
 
 
 def panel(page: Page):

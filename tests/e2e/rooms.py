@@ -8,13 +8,14 @@ soon as its condition holds.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 from collections.abc import Callable
 
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
-from components import media_tiles
+from components import agenda_panel, media_tiles
 from tests.e2e.conftest import (
     AppServer,
     demo_password,
@@ -23,6 +24,7 @@ from tests.e2e.conftest import (
     rerun_and_wait,
     wait_for_app,
 )
+from tests.e2e.forms import selectbox
 
 VIDEO_WAIT_S = 60.0
 SLOW_MS = 60_000
@@ -184,3 +186,19 @@ def browser_context(browser: Browser, name: str, console: list[str]) -> BrowserC
         ),
     )
     return context
+
+
+def open_case(chair: Page, order: int, mrn: str) -> None:
+    """As the chair, open case `order` (patient `mrn`) from the agenda's "Or open another case"."""
+    main = chair.get_by_test_id("stMain")
+    box = selectbox(chair, "Or open another case")
+    combobox = box.get_by_role("combobox")
+    combobox.click()
+    combobox.press_sequentially(mrn)
+    expect(chair.get_by_role("option", name=re.compile(mrn))).to_be_visible()
+    combobox.press("ArrowDown")
+    combobox.press("Enter")
+    expect(combobox).to_have_value(re.compile(mrn))
+    heading = main.get_by_role("heading", name=re.compile(rf"^Case {order}: .*{mrn}"))
+    button = main.get_by_role("button", name=agenda_panel.OPEN_CASE, exact=True)
+    rerun_and_wait(chair, button.click, timeout=SLOW_MS, leads_to=heading)

@@ -19,8 +19,16 @@ from components import agenda_panel, outcome_panel
 from db.engine import PROJECT_ROOT
 from services.agenda import family_topic_message
 from tests.e2e.conftest import AppServerFactory, SeededPatient, page_text, rerun_and_wait
-from tests.e2e.forms import main, panel, selectbox, tab
-from tests.e2e.rooms import SLOW_MS, VIDEO_WAIT_S, browser_context, open_room, playing, remote_videos
+from tests.e2e.forms import main, open_lazy_tab, panel
+from tests.e2e.rooms import (
+    SLOW_MS,
+    VIDEO_WAIT_S,
+    browser_context,
+    open_case,
+    open_room,
+    playing,
+    remote_videos,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -40,25 +48,6 @@ def _others_named(data: bytes, patients: list[SeededPatient]) -> list[str]:
     return found
 
 
-def _open_her_mothers_case(chair: Page) -> None:
-    box = selectbox(chair, "Or open another case")
-    combobox = box.get_by_role("combobox")
-    combobox.click()
-    combobox.press_sequentially("Thornbury")
-    option = chair.get_by_role("option", name=re.compile(HER_MOTHER))
-    expect(option).to_be_visible()
-    combobox.press("ArrowDown")
-    combobox.press("Enter")
-    expect(combobox).to_have_value(re.compile(HER_MOTHER))
-    heading = main(chair).get_by_role("heading", name=re.compile(rf"^Case 3: .*{HER_MOTHER}"))
-    rerun_and_wait(
-        chair,
-        lambda: main(chair).get_by_role("button", name=agenda_panel.OPEN_CASE, exact=True).click(),
-        timeout=SLOW_MS,
-        leads_to=heading,
-    )
-
-
 def test_the_family_goes_back_to_the_lobby_when_the_team_moves_to_another_patient(
     browser: Browser, app_server: AppServerFactory, seeded_patients: list[SeededPatient]
 ) -> None:
@@ -74,14 +63,14 @@ def test_the_family_goes_back_to_the_lobby_when_the_team_moves_to_another_patien
         expect(main(family)).to_contain_text(WAITING, timeout=SLOW_MS)
         expect(main(chair)).to_contain_text("Waiting in the lobby (1)", timeout=VIDEO_WAIT_S * 1000)
 
-        _open_her_mothers_case(chair)
+        open_case(chair, 3, HER_MOTHER)
         admit = main(chair).get_by_role("button", name="Admit", exact=True)
         rerun_and_wait(chair, admit.click, timeout=SLOW_MS)
         expect(main(family)).to_contain_text("In the room (2)", timeout=VIDEO_WAIT_S * 1000)
         playing(family, 1)  # she sees the chair
 
         # The chair closes Margaret's case and moves on to the next patient on the agenda.
-        tab(chair, "Outcome")
+        open_lazy_tab(chair, "Outcome")
         outcome = panel(chair)
         outcome.get_by_role("textbox", name="Decision (a short summary)", exact=True).fill(
             "Rotate to methadone with specialist support; coeliac plexus block referral. Claire agreed."

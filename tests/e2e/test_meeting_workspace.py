@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, Page, expect
 from components import agenda_panel, outcome_panel
 from db.engine import PROJECT_ROOT
 from tests.e2e.conftest import AppServerFactory, rerun_and_wait
-from tests.e2e.forms import choose_in_form, main, panel, tab
+from tests.e2e.forms import choose_in_form, main, open_lazy_tab, panel
 from tests.e2e.rooms import SLOW_MS, browser_context, open_room, playing
 
 pytestmark = pytest.mark.e2e
@@ -35,7 +35,7 @@ def _case_heading(page: Page, order: int, mrn: str):
 
 def _write_goals_of_care(page: Page) -> None:
     """The nurse writes (or, if the demo already has one, adds to) case 1's goals of care, in the room."""
-    tab(page, "Goals of care")
+    open_lazy_tab(page, "Goals of care")
     form = panel(page)
     if "this will be version 1" in form.inner_text():
         choose_in_form(page, "CPR", "Do not attempt CPR")
@@ -56,7 +56,7 @@ def _write_goals_of_care(page: Page) -> None:
 
 
 def _sign(page: Page, username: str) -> None:
-    tab(page, "Sign-off")
+    open_lazy_tab(page, "Sign-off")
     signoff = panel(page)
     # Nobody refreshes anything: the nurse's save reached every workspace by itself.
     expect(signoff).to_contain_text("What is being signed", timeout=SLOW_MS)
@@ -75,7 +75,7 @@ def _sign(page: Page, username: str) -> None:
 
 
 def _record_outcome(page: Page) -> None:
-    tab(page, "Outcome")
+    open_lazy_tab(page, "Outcome")
     outcome = panel(page)
     outcome.get_by_role("radio", name="Discussed", exact=True).check(force=True)
     outcome.get_by_role("textbox", name="Decision (a short summary)", exact=True).fill(

@@ -29,6 +29,7 @@ from tests.e2e.conftest import (
     sign_in,
     wait_for_app,
 )
+from tests.e2e.forms import selectbox
 
 pytestmark = pytest.mark.e2e
 
@@ -92,13 +93,13 @@ def _case_view(page: Page) -> Locator:
 
 
 def _choose_case(page: Page, label: str) -> None:
-    box = page.get_by_test_id("stSelectbox").filter(has_text="Case")
+    box = selectbox(page, "Case")
     box.click()
     page.get_by_role("option", name=label).click()
 
 
 def _case_labels(page: Page) -> list[str]:
-    box = page.get_by_test_id("stSelectbox").filter(has_text="Case")
+    box = selectbox(page, "Case")  # the case view's own, not the agenda's "Or open another case"
     box.click()
     labels = page.get_by_role("option").all_inner_texts()
     # Close the list by choosing the first case (the preselected one): a click elsewhere would only close

@@ -26,6 +26,7 @@ from tests.e2e.rooms import (
     SLOW_MS,
     VIDEO_WAIT_S,
     browser_context,
+    open_case,
     open_room,
     playing,
     previews,
@@ -71,6 +72,8 @@ def test_three_people_meet_with_live_video_after_the_lobby(
         expect(family.get_by_role("button", name="Admit")).to_have_count(0, timeout=SLOW_MS)
         family.screenshot(path=str(ARTIFACTS / "video_room_lobby.png"), full_page=True)
 
+        # A family member joins for her relative's case only: the physician (the chair) opens Margaret's.
+        open_case(physician, 3, "SYN-0001")
         admit = main.get_by_role("button", name="Admit", exact=True)
         rerun_and_wait(physician, lambda: admit.click(), timeout=SLOW_MS)
         expect(family.get_by_test_id("stMain")).to_contain_text(
