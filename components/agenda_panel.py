@@ -33,7 +33,6 @@ START_AGENDA = "Start with the first case"
 OPEN_CASE = "Open this case instead"
 HAND_OVER = "Hand over"
 QUESTION_CHARS = 70
-TIME_LINE_SECONDS = 20
 
 
 class Steer(enum.Enum):
@@ -93,12 +92,6 @@ def time_line(agenda: Agenda, now: dt.datetime) -> None:
     st.progress(min(1.0, spent / box) if box else 1.0, text=text)
 
 
-@st.fragment(run_every=TIME_LINE_SECONDS)
-def _live_time_line(agenda: Agenda) -> None:
-    # Its own small fragment, so the minutes move while nothing else on the page does.
-    time_line(agenda, clock.now())
-
-
 def show(agenda: Agenda, user_id: int, *, key: str) -> SteerClick | None:
     """The agenda; returns what the chair or lead pressed, if anything."""
     lead = agenda.lead_name or agenda.chair_name
@@ -107,7 +100,7 @@ def show(agenda: Agenda, user_id: int, *, key: str) -> SteerClick | None:
         + (f", led now by {md_escape(lead)}" if agenda.lead_id is not None else "")
     )
     st.table(table(agenda), hide_index=True)
-    _live_time_line(agenda)
+    time_line(agenda, clock.now())
     if not agenda.may_steer(user_id):
         st.caption(f"{md_escape(lead)} moves the meeting from case to case; your workspace follows.")
         return None

@@ -72,7 +72,7 @@ def show(identity: Identity, seat: call.Seat, *, key: str) -> None:
         _follow(seat.conference_id, patient_id, _stamp(seat.conference_id, patient_id))
     if item is None:
         # Before the first case: the charts can already be looked at, and presented.
-        shared_case_view.show(identity, seat.conference_id, key="case", choices=_choices(agenda))
+        shared_case_view.show(identity, seat.conference_id, key="case", choices=_choices(agenda), poll=False)
         return
     with st.container():
         _case_heading(item)
@@ -82,7 +82,9 @@ def show(identity: Identity, seat: call.Seat, *, key: str) -> None:
     case_tab, goals_tab, plan_tab, signoff_tab, outcome_tab = tabs
     if case_tab.open:
         with case_tab:
-            shared_case_view.show(identity, seat.conference_id, key="case", choices=_choices(agenda))
+            shared_case_view.show(
+                identity, seat.conference_id, key="case", choices=_choices(agenda), poll=False
+            )
     if outcome_tab.open:
         with outcome_tab:
             outcome_panel.show(

@@ -57,10 +57,12 @@ def show(
     *,
     key: str,
     choices: Sequence[shared_view.CaseChoice] | None = None,
+    poll: bool = True,
 ) -> None:
     """The case view for clinicians in a meeting; family members see the room only. `choices`: the agenda's
     patients this clinician may open, when the caller has just read them (the room's workspace has); else
-    they are read here."""
+    they are read here. `poll` False: no polling fragment of its own; the caller reruns the page when the
+    view's version moves (the room's workspace does, with one poll for everything it shows)."""
     if identity.role not in CLINICAL_ROLES:
         return
     st.subheader("Case view")
@@ -117,7 +119,10 @@ def show(
         mine = view is not None and view.presenter_id == identity.user_id
         if not mine or (view.patient_id, view.window_days) != (patient_id, window_days):  # type: ignore[union-attr]
             _present(identity, conference_id, patient_id, window_days, state)
-    _watch(identity, conference_id, key, presenting, own_view, view is not None)
+    if poll:
+        _watch(identity, conference_id, key, presenting, own_view, view is not None)
+    else:
+        _status_and_chart(identity, key, state, presenting=presenting, own_view=own_view)
 
 
 def _status_and_chart(

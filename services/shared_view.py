@@ -158,14 +158,17 @@ def present(
 
 
 def workspace_stamp(session: Session, conference_id: int, patient_id: int | None) -> tuple[int, ...]:
-    """A stamp of what a room's workspace shows besides the charts: the agenda's case, who leads, each
-    case's outcome, and the case's goals of care, plan and sign-off (any save, plan change, signature, void
-    or withdrawal). It changes whenever any of them does, so a room's poll redraws the workspace when a
-    colleague changed it; one query."""
+    """A stamp of what a room's workspace shows: the shared view's version (what the presenter shows), the
+    agenda's case, who leads, each case's outcome, and the case's goals of care, plan and sign-off (any
+    save, plan change, signature, void or withdrawal). It changes whenever any of them does, so a room's
+    poll redraws the workspace when a colleague changed it; one query."""
     outcomes = select(func.count(CaseOutcome.id)).join(
         ConferenceCase, ConferenceCase.id == CaseOutcome.conference_case_id
     )
     columns = [
+        select(func.coalesce(func.max(SharedView.version), 0))
+        .where(SharedView.conference_id == conference_id)
+        .scalar_subquery(),
         select(func.coalesce(func.max(SharedView.case_id), 0))
         .where(SharedView.conference_id == conference_id)
         .scalar_subquery(),
