@@ -17,7 +17,7 @@ from components import media_tiles, video_room
 from db.engine import PROJECT_ROOT, transaction
 from portal import room_hub
 from tests import factories
-from tests.app.fake_media import TextMedia
+from tests.app.fake_media import VIDEO_PREFIX, TextMedia
 
 APP = str(PROJECT_ROOT / "app.py")
 
@@ -157,3 +157,21 @@ def room_media(monkeypatch) -> Iterator[None]:
     video_room._removed_by.clear()
     yield
     room_hub.hub.clear()
+
+
+def join(app: Callable[[], AppTest], username: str, meeting: str) -> AppTest:
+    """`username` signs in, opens the Conference room and presses Join on `meeting` (preselected)."""
+    at = sign_in(app(), username)
+    at.switch_page("pages/conference_room.py").run()
+    assert meeting in page_text(at), f"{username} is not offered the meeting"
+    by_label(at.button, "Join").click().run()
+    return at
+
+
+def button_labels(at: AppTest) -> set[str]:
+    return {b.label for b in at.button}
+
+
+def video_tiles(at: AppTest) -> list[str]:
+    """The video tiles on the screen, as the fake media draws them ("Video: <name>")."""
+    return [t.value for t in at.text if str(t.value).startswith(VIDEO_PREFIX)]

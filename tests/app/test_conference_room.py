@@ -24,8 +24,10 @@ from media.patches import webrtc_frontend
 from portal import call, clock, family_gate, room_hub
 from services import meetings
 from tests import factories
-from tests.app.conftest import by_label, page_text, sign_in
-from tests.app.fake_media import PUBLISHER_LINE, VIDEO_PREFIX
+from tests.app.conftest import button_labels as _labels
+from tests.app.conftest import by_label, join, page_text, sign_in
+from tests.app.conftest import video_tiles as _tiles
+from tests.app.fake_media import PUBLISHER_LINE
 
 MEETING = "Weekly palliative MDT"
 
@@ -49,18 +51,7 @@ def _room(app, username: str) -> AppTest:
 
 
 def _join(app, username: str) -> AppTest:
-    at = _room(app, username)
-    assert MEETING in page_text(at), f"{username} is not offered the meeting"
-    by_label(at.button, "Join").click().run()
-    return at
-
-
-def _labels(at: AppTest) -> set[str]:
-    return {b.label for b in at.button}
-
-
-def _tiles(at: AppTest) -> list[str]:
-    return [t.value for t in at.text if str(t.value).startswith(VIDEO_PREFIX)]
+    return join(app, username, MEETING)
 
 
 def _previews(at: AppTest) -> list[str]:

@@ -39,8 +39,9 @@ from services import agenda as agenda_service
 from services.goals_of_care import plan as care_plan
 from services.goals_of_care import record as goc_service
 from tests import factories
-from tests.app.conftest import by_label, page_text, shown, sign_in
-from tests.app.fake_media import VIDEO_PREFIX
+from tests.app.conftest import button_labels as _labels
+from tests.app.conftest import by_label, join, page_text, shown
+from tests.app.conftest import video_tiles as _tiles
 
 MEETING = "Weekly palliative MDT"
 WORKSPACE = "room.workspace"  # pages/conference_room.py's key for components/meeting_workspace.show
@@ -119,19 +120,7 @@ def family_linked(engine, clinic) -> None:
 
 
 def _join(app, username: str) -> AppTest:
-    at = sign_in(app(), username)
-    at.switch_page("pages/conference_room.py").run()
-    assert MEETING in page_text(at), f"{username} is not offered the meeting"
-    by_label(at.button, "Join").click().run()
-    return at
-
-
-def _labels(at: AppTest) -> set[str]:
-    return {b.label for b in at.button}
-
-
-def _tiles(at: AppTest) -> list[str]:
-    return [t.value for t in at.text if str(t.value).startswith(VIDEO_PREFIX)]
+    return join(app, username, MEETING)
 
 
 def _press(at: AppTest, label: str) -> AppTest:
