@@ -12,12 +12,18 @@ physician, with four cases on its agenda:
    Outcome tab) and presses "Next case". For each move, t0 is the moment the meeting's
    shared_views.case_id changed in the server's SQLite file (read every DB_POLL_S by a thread of this
    process), and a follower's time is when its page first shows the new case's heading ("Case N: <patient>
-   (SYN-....)"), its locator looked at every FOLLOW_POLL_S, the pages in turn. This is what a follower
-   waits for after the chair's move has been made: the workspace's poll (components/meeting_workspace.py,
-   FOLLOW_SECONDS) and the full rerun of their page that it triggers. The sampling makes each figure late by
-   up to about one look at every page (some tens of milliseconds on a loaded machine), never early. The
-   chair's own page, and the time from the click to the database, are reported beside it. Before each
-   Next the bench waits SETTLE_S and for every page to be idle: the outcome itself makes every workspace
+   (SYN-....)"): a MutationObserver put in each page just before the click stamps that moment with the
+   page's own clock (Date.now(), the machine's clock, as time.time() is), and the bench asks each page for
+   that stamp every FOLLOW_POLL_S. Playwright's role locators are not used while measuring: looked at every
+   50 ms, they made each page compute every element's accessible name each time (a profile of one page:
+   about a quarter of its busy time), and came up to 2.9 s after the heading was there (measured 8 Dec
+   2026). This is what a follower waits for after the chair's move has been made: the workspace's poll
+   (components/meeting_workspace.py, FOLLOW_SECONDS), the full rerun of their page that it triggers, and
+   the browser applying it. Beside it: the chair's own page, the time from the click to the database, and
+   the longest task that held each page's main thread (PerformanceObserver "longtask") between the click
+   and the heading: on 2 cores shared by three Chromiums that decode and encode video, a page can take a
+   second or more to apply what the server has already sent. Before each Next the bench waits SETTLE_S
+   and for every page to be idle: the outcome itself makes every workspace
    redraw, and a meeting does not move on in the same second.
 2. The server time of a workspace rerun, as a ratio to an empty Streamlit rerun, both measured in this
    process with streamlit.testing AppTest (as bench/symptoms.py does) on a fresh copy of the demo database:
@@ -115,7 +121,7 @@ WANDER_PAGES = ("Goals of care", "Patients", "Home")
 ROUNDS = int(os.environ.get("VESPER_BENCH_ROUNDS", "20"))
 PAGE_STAY_S = float(os.environ.get("VESPER_BENCH_PAGE_STAY_S", "10"))
 DB_POLL_S = 0.01
-FOLLOW_POLL_S = 0.05
+FOLLOW_POLL_S = 0.2
 TILE_POLL_S = 0.1
 SETTLE_S = 2.0
 FOLLOW_TIMEOUT_S = 20.0  # a follower not showing the case by then is reported as a problem
@@ -142,6 +148,38 @@ _APP_STATE_JS = """() => {
     return `script ${app.getAttribute('data-test-script-state')}, `
         + `connection ${app.getAttribute('data-test-connection-state')}`;
 }"""
+# Stamps, with the page's clock, the first moment a heading matches; and keeps the page's long main-thread
+# tasks from then on. Put in just before the chair's click, read after every page showed the case.
+_WATCH_HEADING_JS = """(pattern) => {
+    const re = new RegExp(pattern);
+    const watch = { since: Date.now(), seen: null, longest: 0 };
+    window.__vesperBenchWatch = watch;
+    const look = () => {
+        if (watch.seen !== null) return;
+        for (const h of document.querySelectorAll('h1, h2, h3, h4, h5, h6')) {
+            if (re.test(h.innerText)) { watch.seen = Date.now(); return; }
+        }
+    };
+    if (window.__vesperBenchObserver) window.__vesperBenchObserver.disconnect();
+    window.__vesperBenchObserver = new MutationObserver(look);
+    window.__vesperBenchObserver.observe(
+        document.body, { subtree: true, childList: true, characterData: true });
+    if (!window.__vesperBenchTasks) {
+        window.__vesperBenchTasks = new PerformanceObserver((list) => {
+            const watch = window.__vesperBenchWatch;
+            for (const task of list.getEntries()) {
+                // A task that ended with the heading on screen counts: it is what held the heading back.
+                const started = performance.timeOrigin + task.startTime;
+                if (started >= watch.since && (watch.seen === null || started < watch.seen)) {
+                    watch.longest = Math.max(watch.longest, task.duration);
+                }
+            }
+        });
+        window.__vesperBenchTasks.observe({ type: 'longtask' });
+    }
+    look();
+}"""
+_WATCHED_JS = "() => window.__vesperBenchWatch"
 _MAIN_TEXT_JS = """() => {
     const main = document.querySelector('[data-testid="stMain"]');
     return main === null ? null : main.innerText;
@@ -421,13 +459,6 @@ class Browsers:
         return False
 
 
-def _case_heading(page: Page, case: Case) -> Locator:
-    # As tests/e2e/test_meeting_workspace.py finds it: "Case N: <patient> (SYN-....)".
-    return forms.main(page).get_by_role(
-        "heading", name=re.compile(rf"^Case {case.order}: .*{re.escape(case.mrn)}")
-    )
-
-
 def _record_outcome(page: Page, case: Case) -> None:
     """The chair records "Discussed" with a one-line summary in the Outcome tab."""
     forms.open_lazy_tab(page, "Outcome")
@@ -449,20 +480,24 @@ def _move(browsers: Browsers, watch: CaseWatch, label: str, case: Case) -> dict[
     chair = browsers.pages[CHAIR]
     wait_for_app(chair, SLOW_MS)
     button = forms.main(chair).get_by_role("button", name=label, exact=True)
-    headings = {name: _case_heading(page, case) for name, page in browsers.pages.items()}
+    pattern = rf"^Case {case.order}: .*{re.escape(case.mrn)}"
+    for page in browsers.pages.values():
+        page.evaluate(_WATCH_HEADING_JS, pattern)
     clicked = time.monotonic()
     button.click()
     clicks = 1
-    shown: dict[str, float] = {}
+    # Asking each page for its own stamp costs it next to nothing; a Playwright role locator looked at
+    # every 50 ms computed the accessible names of the whole page each time, a fifth of a busy page's work.
+    seen: dict[str, dict[str, float]] = {}
     deadline = clicked + FOLLOW_TIMEOUT_S
-    while len(shown) < len(PEOPLE) and time.monotonic() < deadline:
+    while len(seen) < len(PEOPLE) and time.monotonic() < deadline:
         tick = time.monotonic()
-        for name in PEOPLE:
-            if name not in shown and _shows(headings[name]):
-                shown[name] = time.monotonic()
+        for name, page in browsers.pages.items():
+            if name not in seen and (watched := _watched(page)) is not None and watched["seen"] is not None:
+                seen[name] = watched
         if (
             clicks == 1
-            and CHAIR not in shown
+            and CHAIR not in seen
             and watch.moved_to(case.case_id, clicked) is None
             and time.monotonic() - clicked > CLICK_LOST_S
         ):
@@ -477,17 +512,31 @@ def _move(browsers: Browsers, watch: CaseWatch, label: str, case: Case) -> dict[
         sample["click_to_db_s"] = None
     else:
         sample["click_to_db_s"] = round(t0 - clicked, 3)
-    for name in PEOPLE:
-        at = shown.get(name)
-        sample[f"{name}_s"] = round(at - t0, 3) if at is not None and t0 is not None else None
+    wall_minus_monotonic = time.time() - time.monotonic()
+    for name, page in browsers.pages.items():
+        watched = seen.get(name) or _watched(page)
+        at = watched["seen"] if watched else None
+        sample[f"{name}_s"] = (
+            round(at / 1000 - wall_minus_monotonic - t0, 3) if at is not None and t0 is not None else None
+        )
+        sample[f"{name}_longest_task_s"] = round(watched["longest"] / 1000, 3) if watched else None
         if at is None and browsers.check_not_blank(name, f"after {label!r} to case {case.order}"):
             browsers.problem(
                 f"{name} did not show case {case.order} within {FOLLOW_TIMEOUT_S:.0f} s of {label!r}: "
                 + browsers.state(name)
             )
-    shows = ", ".join(f"{name} {sample[f'{name}_s']}" for name in PEOPLE)
+    shows = ", ".join(
+        f"{name} {sample[f'{name}_s']} (longest task {sample[f'{name}_longest_task_s']})" for name in PEOPLE
+    )
     _log(f"  case {case.order}: database {sample['click_to_db_s']} s after the click; then {shows} s")
     return sample
+
+
+def _watched(page: Page) -> dict[str, float | None] | None:
+    try:
+        return page.evaluate(_WATCHED_JS)
+    except PlaywrightError:
+        return None
 
 
 def _settle(browsers: Browsers) -> None:
