@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from components.plain_text import md_escape
+from components.plain_text import md_escape, plain_table
 from db.models import AgendaStatus
 from portal import clock
 from services.agenda import Agenda, AgendaItem
@@ -54,18 +54,18 @@ def status_words(item: AgendaItem) -> str:
 
 
 def table(agenda: Agenda) -> pd.DataFrame:
-    """The agenda as rows of text, every typed word escaped (st.table renders Markdown in its cells). A
-    question is cut to a line here: the case under discussion shows it whole, under its heading."""
+    """The agenda as rows of text, as typed (st.table is given it through plain_table). A question is cut
+    to a line here: the case under discussion shows it whole, under its heading."""
     current = agenda.current_case_id
     return pd.DataFrame(
         [
             {
                 "": "Now" if item.case_id == current else "",
                 "#": str(item.order),
-                "Patient": md_escape(item.patient_label),
-                "Presenter": md_escape(item.presenter_name),
+                "Patient": item.patient_label,
+                "Presenter": item.presenter_name,
                 "Time box": f"{item.time_box_minutes} min",
-                "Question for the team": md_escape(_short(item.question)),
+                "Question for the team": _short(item.question),
                 "Status": status_words(item),
             }
             for item in agenda.items
@@ -99,7 +99,7 @@ def show(agenda: Agenda, user_id: int, *, key: str) -> SteerClick | None:
         f"**Agenda** · chaired by {md_escape(agenda.chair_name)}"
         + (f", led now by {md_escape(lead)}" if agenda.lead_id is not None else "")
     )
-    st.table(table(agenda), hide_index=True)
+    st.table(plain_table(table(agenda)), hide_index=True)
     time_line(agenda, clock.now())
     if not agenda.may_steer(user_id):
         st.caption(f"{md_escape(lead)} moves the meeting from case to case; your workspace follows.")

@@ -15,6 +15,7 @@ import streamlit as st
 from auth.identity import Identity
 from auth.refusal import Refusal
 from components import notices
+from components.plain_text import md_escape
 from db.engine import transaction
 from db.models import AlertStatus
 from portal import clock
@@ -108,8 +109,8 @@ def show(
         with st.container(border=True, key=f"{key}_patient_{patient.id}"):
             waiting = sum(v.alert.status is AlertStatus.OPEN for v in views)
             st.markdown(
-                f"**{patient.full_name}** ({patient.mrn}) · {len(views)} not yet actioned"
-                + (f", {waiting} not yet acknowledged" if waiting else "")
+                f"**{md_escape(patient.full_name)}** ({md_escape(patient.mrn)}) · "
+                f"{len(views)} not yet actioned" + (f", {waiting} not yet acknowledged" if waiting else "")
             )
             for view in views[:SHOWN_PER_PATIENT]:
                 request = _alert(view, key) or request
@@ -123,10 +124,10 @@ def show(
 def _alert(view: AlertView, key: str) -> AlertRequest | None:
     alert = view.alert
     st.markdown(
-        f"{_STATUS[alert.status]} **{view.rule_label}**: {alert.message}  \n"
+        f"{_STATUS[alert.status]} **{view.rule_label}**: {md_escape(alert.message)}  \n"
         f"Raised {when(alert.raised_at)}"
         + (
-            f" · acknowledged by {view.acknowledged_by} {when(alert.acknowledged_at)}"
+            f" · acknowledged by {md_escape(view.acknowledged_by or 'someone')} {when(alert.acknowledged_at)}"
             if alert.status is AlertStatus.ACKNOWLEDGED
             else ""
         )
@@ -174,8 +175,8 @@ def show_actioned(alerts: Sequence[AlertView], *, title: str = "Recently actione
         alert = view.alert
         tti = view.time_to_intervention
         st.markdown(
-            f"{_STATUS[alert.status]} **{view.rule_label}**: {alert.message}  \n"
-            f"Raised {when(alert.raised_at)} · actioned by {view.actioned_by or 'someone'} "
+            f"{_STATUS[alert.status]} **{view.rule_label}**: {md_escape(alert.message)}  \n"
+            f"Raised {when(alert.raised_at)} · actioned by {md_escape(view.actioned_by or 'someone')} "
             f"{when(alert.actioned_at)}"
             + (f" · time to intervention **{duration(tti)}**" if tti is not None else "")
         )

@@ -103,7 +103,8 @@ def _requests(requests: Sequence[AmendmentView], *, final: bool, key: str) -> _A
                     else ""
                 )
                 st.caption(
-                    f"{r.status.value.capitalize()} by {r.answered_by_name}: {r.answer_reason}.{result}"
+                    f"{r.status.value.capitalize()} by {md_escape(r.answered_by_name or 'someone')}: "
+                    f"{md_escape(r.answer_reason or '')}.{result}"
                 )
                 continue
             reason = st.text_input(

@@ -22,7 +22,7 @@ import streamlit as st
 
 from auth.identity import Identity
 from clinical.roles import CLINICAL_ROLES
-from components import media_tiles, room_roster, video_room
+from components import media_tiles, refusals, room_roster, video_room
 from components.plain_text import md_escape
 from db.engine import reading
 from media import backend as video
@@ -162,7 +162,7 @@ def _controls(identity: Identity, seat: call.Seat, on_room_page: bool) -> None:
     try:
         video_room.apply(identity, seat, click, backend)
     except video.ControlRefused as refused:
-        st.error(str(refused))
+        refusals.show(str(refused))
         return
     st.rerun(scope="app")
 

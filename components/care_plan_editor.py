@@ -17,6 +17,7 @@ from auth.identity import Identity
 from auth.refusal import Refusal
 from clinical.roles import Role
 from components import notices
+from components.plain_text import plain_table
 from db.engine import transaction
 from db.models import PlanItemKind, PlanItemStatus
 from portal import clock
@@ -90,7 +91,7 @@ def _editor(plan: Sequence[PlanItemView], *, final: bool, key: str) -> _Edit | N
     """The plan as a table, and a form to add an item or change one; returns what the person saved."""
     notices.show(key=key)
     if plan:
-        st.table(plan_table(plan), hide_index=True)
+        st.table(plain_table(plan_table(plan)), hide_index=True)
     else:
         st.caption("No plan items yet.")
     if final:

@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
 from auth.identity import Identity
@@ -23,7 +22,7 @@ from clinical import goals_of_care as gc
 from components import goals_of_care_fields as fields
 from components import refusals
 from components.goals_of_care_view import render_content
-from components.plain_text import md_escape
+from components.plain_text import md_escape, plain_table
 from db.engine import transaction
 from portal import clock
 from services.goals_of_care import amendments
@@ -183,7 +182,7 @@ def _edit(record: RecordView, *, author_name: str, key: str) -> Submission | Non
         )
         if record.current is not None:
             st.caption(
-                f"Version {record.current.number}, saved by {record.current.author_name} "
+                f"Version {record.current.number}, saved by {md_escape(record.current.author_name)} "
                 f"on {record.current.created_at:%d %b %Y at %H:%M} UTC."
             )
             render_content(record.current.content)
@@ -335,7 +334,7 @@ def _show_theirs(state: dict[str, Any], key: str, author_name: str) -> None:
     changes = gc.diff(theirs.content, _comparable(fields.collect(state, key)))
     if changes:
         st.table(
-            pd.DataFrame(
+            plain_table(
                 {
                     "Field": [c.label for c in changes],
                     f"Version {theirs.number} ({theirs.author_name})": [c.before for c in changes],

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import pandas as pd
 import streamlit as st
 
 from auth.identity import Identity
 from clinical.goals_of_care import FieldChange
+from components.plain_text import plain_table
 from db.engine import transaction
 from portal import clock
 from services.goals_of_care.record import RecordView, VersionSummary, compare
@@ -34,7 +34,7 @@ def _pick_versions(history: Sequence[VersionSummary], *, key: str) -> tuple[int,
         st.info("No versions saved yet.")
         return None
     st.table(
-        pd.DataFrame(
+        plain_table(
             {
                 "Version": [v.number for v in history],
                 "Saved by": [v.author_name for v in history],
@@ -63,7 +63,7 @@ def _show_changes(before: int, after: int, changes: Sequence[FieldChange]) -> No
         st.caption("The two versions say the same thing.")
         return
     st.table(
-        pd.DataFrame(
+        plain_table(
             {
                 "Field": [c.label for c in changes],
                 f"Version {before}": [c.before for c in changes],

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
 from clinical import goals_of_care as gc
+from components.plain_text import plain_table
 
 
 def readable(content: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -19,7 +19,7 @@ def readable(content: Mapping[str, Any]) -> list[tuple[str, str]]:
 def render_content(content: Mapping[str, Any]) -> None:
     """The record, read-only: one line per filled-in field, in form order."""
     st.table(
-        pd.DataFrame([{"Field": label, "Recorded": shown} for label, shown in readable(content)]),
+        plain_table([{"Field": label, "Recorded": shown} for label, shown in readable(content)]),
         hide_index=True,
     )
     st.caption("Fields not listed were left blank.")

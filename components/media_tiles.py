@@ -152,7 +152,7 @@ def tile(media: PageMedia, room_id: str, viewer_id: str, source: ParticipantView
     try:
         media.receive(room_id, viewer_id, source)
     except ControlRefused as refused:  # they left between the snapshot and now
-        st.caption(str(refused))
+        st.caption(md_escape(str(refused)))
 
 
 def tiles(media: PageMedia, room_id: str, viewer_id: str, others: list[ParticipantView]) -> None:

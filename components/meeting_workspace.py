@@ -140,8 +140,7 @@ def _settle_left_behind(identity: Identity, seat: call.Seat, agenda: Agenda, *, 
     )
     if settled is not None:
         done, message = settled
-        # A refusal is escaped where it is shown (components/refusals.py); a success box is not.
-        notices.keep(md_escape(message) if done else message, ok=done, key=f"{key}.steer")
+        notices.keep(message, ok=done, key=f"{key}.steer")
 
 
 def _panel_key(key: str, patient_id: int) -> str:
@@ -229,9 +228,7 @@ def _steer(identity: Identity, seat: call.Seat, click: SteerClick, *, key: str) 
         family_gate.send_back_others(identity, seat)
         current = agenda.current
         if current is not None:
-            notices.keep(
-                f"Now discussing case {current.order}: {md_escape(current.patient_label)}.", ok=True, key=key
-            )
+            notices.keep(f"Now discussing case {current.order}: {current.patient_label}.", ok=True, key=key)
     st.rerun()
 
 

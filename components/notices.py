@@ -1,7 +1,8 @@
 """The outcome of a request, kept across the rerun that redraws the screen and shown once at its top.
 
 A component saves the outcome with keep() just before st.rerun(), and draws it with show() on the next run:
-a success in a green box, a refusal the standard way (components/refusals.py).
+a success in a green box, a refusal the standard way (components/refusals.py). Either is shown as written,
+never as Markdown: an outcome can name a person or a patient, so keep() is given plain text.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components import refusals
+from components.plain_text import md_escape
 
 
 def _slot(key: str) -> str:
@@ -27,6 +29,6 @@ def show(*, key: str, icons: bool = True) -> None:
         return
     ok, message = notice
     if ok:
-        st.success(message, icon=":material/check_circle:" if icons else None)
+        st.success(md_escape(message), icon=":material/check_circle:" if icons else None)
     else:
         refusals.show(message, icon=":material/error:" if icons else None)

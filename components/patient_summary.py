@@ -9,6 +9,7 @@ import streamlit as st
 from auth.refusal import Refusal
 from clinical import esas
 from components import refusals, symptom_charts
+from components.plain_text import md_escape
 from components.severity import badge
 from services.records import PatientRecord
 from services.symptom_views import PatientTrends
@@ -28,7 +29,7 @@ def show(
     loaded: they are drawn as they are, with no window choice.
     """
     p = record.patient
-    st.header(f"{p.full_name} ({p.mrn})")
+    st.header(f"{md_escape(p.full_name)} ({md_escape(p.mrn)})", anchor=False)
     # Plain words that wrap, not st.metric: a metric's large value is cut short ("Deteriorat...") in a
     # quarter of a laptop screen, and the phase of care is the word the team reads first.
     facts = (
@@ -40,8 +41,8 @@ def show(
     for column, (label, value) in zip(st.columns(len(facts)), facts, strict=True):
         with column:
             st.caption(label)
-            st.markdown(f"**{value}**")
-    st.write(f"**Diagnosis:** {p.diagnosis}")
+            st.markdown(f"**{md_escape(value)}**")
+    st.write(f"**Diagnosis:** {md_escape(p.diagnosis)}")
 
     _latest_symptoms(record)
     window = _trends(trends_loader, trends, key)
@@ -50,20 +51,23 @@ def show(
     with left:
         st.subheader("Care team")
         for member in record.care_team:
-            st.write(f"{member.display_name} · {member.role.label if member.role else 'no role'}")
+            st.write(f"{md_escape(member.display_name)} · {member.role.label if member.role else 'no role'}")
     with right:
         st.subheader("Family and surrogate")
         if not record.family:
             st.write("No family contacts recorded.")
         for contact in record.family:
             surrogate = " · **surrogate decision-maker**" if contact.is_surrogate else ""
-            st.write(f"{contact.name} ({contact.relationship_to_patient}){surrogate}")
+            st.write(f"{md_escape(contact.name)} ({md_escape(contact.relationship_to_patient)}){surrogate}")
 
     st.subheader("Coming up in case conferences")
     if not record.upcoming_cases:
         st.write("Not on an upcoming conference agenda.")
     for case, conference in record.upcoming_cases:
-        st.write(f"{conference.starts_at:%a %d %b %H:%M} UTC · {conference.title}: {case.question}")
+        st.write(
+            f"{conference.starts_at:%a %d %b %H:%M} UTC · {md_escape(conference.title)}: "
+            f"{md_escape(case.question)}"
+        )
     return window
 
 
@@ -77,7 +81,7 @@ def _latest_symptoms(record: PatientRecord) -> None:
     st.caption(f"{latest.assessed_at:%d %b %Y %H:%M} UTC, completed by {who[latest.completed_by.value]}")
     rows = [f"{item.label}: {badge(getattr(latest, item.key))}" for item in esas.ITEMS]
     if latest.other_problem:
-        rows.append(f"Other ({latest.other_problem}): {badge(latest.other_score)}")
+        rows.append(f"Other ({md_escape(latest.other_problem)}): {badge(latest.other_score)}")
     half = (len(rows) + 1) // 2
     a, b = st.columns(2)
     a.markdown("  \n".join(rows[:half]))

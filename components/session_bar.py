@@ -9,12 +9,13 @@ import streamlit as st
 import settings as settings_module
 from auth.audit import AuditAction
 from auth.identity import Identity
+from components.plain_text import md_escape
 from portal.gate import current_identity, end_session
 
 
 def show(identity: Identity) -> None:
     with st.sidebar:
-        st.write(f"Signed in as **{identity.display_name}**")
+        st.write(f"Signed in as **{md_escape(identity.display_name)}**")
         st.caption(identity.role.label)
         if st.button("Sign out", key="vesper.sign_out"):
             end_session(AuditAction.SIGN_OUT)

@@ -23,6 +23,7 @@ from auth.identity import Identity
 from auth.refusal import Refusal
 from clinical.roles import CLINICAL_ROLES
 from components import refusals, symptom_charts
+from components.plain_text import md_escape
 from db.engine import reading, transaction
 from portal import clock
 from services import shared_view, symptom_views
@@ -70,7 +71,7 @@ def show(
     state.given = tuple(choices) if choices is not None else None
     _refresh(identity, conference_id, state, force=True)
     if state.denied is not None:
-        st.info(state.denied)
+        st.info(md_escape(state.denied))
         return
     if not state.choices:
         st.info("None of the patients on this meeting's agenda are on your care team.")
@@ -89,7 +90,7 @@ def show(
         if not st.session_state.get(follow_key, True):
             st.session_state[follow_key] = True
         state.my_version = 0
-        notice_slot.info(f"{view.presenter_name} is presenting now.")
+        notice_slot.info(f"{md_escape(view.presenter_name)} is presenting now.")
     # A switch's default is the value it holds, not a constant: Streamlit sends a held value only in the run
     # that set it, and a browser that draws the switch without a value of its own (its first draw comes late
     # on a busy machine, after a later run's copy) takes the default. With a constant default, Follow
@@ -136,10 +137,10 @@ def _status_and_chart(
         st.caption("Nobody is presenting yet. Switch on Present to show a case to everyone following.")
         shown = (*_picked(key), 0)
     elif not own_view and view.patient_id is not None:
-        st.markdown(f"**Following {view.presenter_name}.**")
+        st.markdown(f"**Following {md_escape(view.presenter_name)}.**")
         shown = (view.patient_id, view.window_days, view.version)
     else:
-        st.markdown(f"**Looking on your own.** {view.presenter_name} is presenting.")
+        st.markdown(f"**Looking on your own.** {md_escape(view.presenter_name)} is presenting.")
         shown = (*_picked(key), 0)
     _chart(identity, *shown, key=key, state=state)
 
@@ -261,7 +262,7 @@ def _chart(
         except Refusal as refusal:
             state.trends, state.refused = None, refusal.message
         state.loaded_for = wanted
-    st.markdown(f"Showing **{label}** over the last {_window_words(window_days)}")
+    st.markdown(f"Showing **{md_escape(label)}** over the last {_window_words(window_days)}")
     if state.refused is not None or state.trends is None:
         refusals.show(state.refused or "This chart could not be loaded.", warning=True)
         return

@@ -7,6 +7,7 @@ import streamlit as st
 import settings as settings_module
 from auth.accounts import sign_in_with_password
 from auth.audit import AuditAction
+from components.plain_text import md_escape, plain_table
 from db.engine import transaction
 from portal import clock
 from portal.gate import NOTICE_KEY, oidc_configured, start_session
@@ -24,7 +25,7 @@ def show() -> None:
     st.write("Case conferences for palliative-care teams and the families they care for.")
     notice = st.session_state.get(NOTICE_KEY)
     if notice:
-        st.info(notice)
+        st.info(md_escape(notice))
 
     if oidc_configured():
         st.button("Sign in with your hospital account", on_click=st.login, type="primary")
@@ -41,7 +42,7 @@ def show() -> None:
             with transaction() as session:
                 result = sign_in_with_password(session, username, password, settings, clock.now())
             if result.identity is None:
-                st.error(result.message)
+                st.error(md_escape(result.message))
             else:
                 start_session(result.identity)
                 st.rerun()
@@ -49,11 +50,13 @@ def show() -> None:
     if settings.demo:
         with st.expander("Demo accounts (demo mode only: synthetic patients, no real data)", expanded=True):
             st.table(
-                {
-                    "User name": [a[0] for a in _demo_accounts()],
-                    "Password": [a[1] for a in _demo_accounts()],
-                    "Role": [a[2] for a in _demo_accounts()],
-                }
+                plain_table(
+                    {
+                        "User name": [a[0] for a in _demo_accounts()],
+                        "Password": [a[1] for a in _demo_accounts()],
+                        "Role": [a[2] for a in _demo_accounts()],
+                    }
+                )
             )
 
 

@@ -23,7 +23,7 @@ from clinical.roles import Role
 from components import notices
 from components.care_plan_editor import plan_table
 from components.goals_of_care_view import render_content
-from components.plain_text import md_escape
+from components.plain_text import md_escape, plain_table
 from db.engine import transaction
 from portal import clock
 from services.goals_of_care import signoff
@@ -222,7 +222,7 @@ def _panel(
         render_content(content)
     with st.expander("The plan being signed", expanded=True):
         if plan:
-            st.table(plan_table(plan), hide_index=True)
+            st.table(plain_table(plan_table(plan)), hide_index=True)
         else:
             st.caption("The plan has no items.")
 
@@ -341,8 +341,8 @@ def _dissent_dialog(expected_hash: str, key: str) -> None:
 
 def _override_dialog(expected_hash: str, sign_off_id: int, name: str, key: str) -> None:
     st.write(
-        f"As the conference chair you can let the record become final despite {name}'s dissent. The dissent "
-        "stays on the record, marked overridden, with your reason beside it."
+        f"As the conference chair you can let the record become final despite {md_escape(name)}'s dissent. "
+        "The dissent stays on the record, marked overridden, with your reason beside it."
     )
     reason = st.text_area(
         "Reason for overriding the dissent (required)", key=_k(key, "override_reason"), max_chars=2000

@@ -21,7 +21,7 @@ import streamlit as st
 
 from auth.identity import Identity
 from clinical.roles import CLINICAL_ROLES
-from components import room_roster
+from components import refusals, room_roster
 from components.plain_text import md_escape
 from components.room_roster import Click, Control
 from db.engine import transaction
@@ -154,6 +154,6 @@ def show(identity: Identity, seat: call.Seat, *, key: str = "room") -> None:
     try:
         apply(identity, seat, click, backend)
     except video.ControlRefused as refused:
-        st.error(str(refused))
+        refusals.show(str(refused))
         return
     st.rerun()

@@ -9,6 +9,7 @@ from auth.permissions import PageId
 from auth.refusal import Refusal
 from clinical.roles import CLINICAL_ROLES
 from components import meeting_workspace, refusals, room_roster, video_room
+from components.plain_text import md_escape
 from db.engine import transaction
 from media.backend import JoinOutcome
 from portal import call, clock
@@ -45,6 +46,6 @@ if chosen is not None:
         if result.outcome in (JoinOutcome.JOINED, JoinOutcome.WAITING):
             st.rerun()
         elif result.outcome is JoinOutcome.ROOM_FULL:
-            st.error(result.message)
+            st.error(md_escape(result.message))
         else:
-            st.info(result.message)
+            st.info(md_escape(result.message))

@@ -6,6 +6,7 @@ import streamlit as st
 from auth.permissions import PageId
 from clinical.roles import CLINICAL_ROLES, Role
 from components import alert_list, conference_list, conference_outcomes
+from components.plain_text import md_escape
 from db.engine import transaction
 from portal import clock
 from portal.gate import require_page
@@ -17,7 +18,7 @@ from services.records import home_overview
 identity = require_page(PageId.HOME)
 
 st.title("Home")
-st.write(f"Signed in as {identity.display_name} ({identity.role.label})")
+st.write(f"Signed in as {md_escape(identity.display_name)} ({identity.role.label})")
 
 if identity.role in CLINICAL_ROLES:
     with transaction() as session:

@@ -115,7 +115,8 @@ def require_page(page: PageId) -> Identity:
         if oidc_refused():
             st.warning("Ask your administrator for access.")
         else:
-            st.info(st.session_state.get(NOTICE_KEY) or "Please sign in to see this page.")
+            notice: str = st.session_state.get(NOTICE_KEY) or "Please sign in to see this page."
+            st.info(notice)
         st.stop()
     if not may_open(identity.role, page):
         st.title("Not available")

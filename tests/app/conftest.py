@@ -102,8 +102,10 @@ def page_text(at: AppTest) -> str:
             value = str(getattr(element, "value", ""))
             parts.append(shown(value) if kind in _MARKDOWN_KINDS else value)
             parts.append(str(getattr(element, "label", "")))
-    for table in list(at.dataframe) + list(at.table):
+    for table in at.dataframe:
         parts.append(table.value.to_string())
+    for table in at.table:  # an st.table's cells and headings render Markdown
+        parts.append(shown(table.value.to_string()))
     for box in at.selectbox:
         parts.extend(str(o) for o in box.options)
     return "\n".join(parts)

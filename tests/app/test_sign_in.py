@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from clinical.roles import Role
-from tests.app.conftest import by_label, page_text, sign_in
+from tests.app.conftest import by_label, page_text, shown, sign_in
 
 
 def test_physician_signs_in_and_sees_home_with_own_patients_and_conferences(app, clinic):
@@ -18,7 +18,7 @@ def test_physician_signs_in_and_sees_home_with_own_patients_and_conferences(app,
 
 def test_wrong_password_says_only_wrong_user_name_or_password(app):
     at = sign_in(app(), "physician", "not-the-password")
-    assert [e.value for e in at.error] == ["Wrong user name or password."], (
+    assert [shown(e.value) for e in at.error] == ["Wrong user name or password."], (
         "a failed sign-in must say only this, revealing nothing about the account"
     )
     assert "Home" not in [t.value for t in at.title], "a wrong password must not sign anyone in"
@@ -26,7 +26,7 @@ def test_wrong_password_says_only_wrong_user_name_or_password(app):
 
 def test_unknown_user_gets_the_same_message_as_a_wrong_password(app):
     at = sign_in(app(), "nobody-here", "whatever-password")
-    assert [e.value for e in at.error] == ["Wrong user name or password."], (
+    assert [shown(e.value) for e in at.error] == ["Wrong user name or password."], (
         "an unknown user name must be indistinguishable from a wrong password"
     )
 
