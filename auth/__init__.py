@@ -4,3 +4,6 @@ audit trail (auth/audit.py: append-only, hash-chained, with its verify command).
 
 Below services/: workflows ask here before they act. Free of Streamlit, so policy is testable as plain Python.
 """
+
+# Installed once, for every session the portal opens: text that cannot be stored is refused at the flush.
+from auth import stored_text as _stored_text  # noqa: E402, F401

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from auth import audit
 from auth.audit import AuditAction
 from auth.identity import Identity
-from auth.passwords import verify_password
+from auth.passwords import hash_again, needs_rehash, verify_password
+from clinical import typed_text
 from clinical.roles import Role, parse_role
 from db.models import User
 from settings import Settings
@@ -42,27 +43,48 @@ class SignInResult:
 
 def identity_of(user: User, method: str) -> Identity:
     assert user.role is not None
-    return Identity(user.id, user.username, user.display_name, user.role, method)
+    return Identity(
+        user.id, user.username, user.display_name, user.role, method, access_epoch=user.access_epoch
+    )
+
+
+UNKNOWN_NAME_KEPT = 2
+
+
+def unknown_name_for_audit(typed: str) -> str:
+    """What the audit trail keeps of a user name that matches no account: its first two characters. A
+    password typed into the user-name box would otherwise stay whole in a table nobody may ever edit."""
+    kept = "".join("?" if typed_text.unstorable(c) else c for c in typed[:UNKNOWN_NAME_KEPT])
+    return f"{kept}… (unknown)" if len(typed) > UNKNOWN_NAME_KEPT else f"{kept} (unknown)"
 
 
 def sign_in_with_password(
     session: Session, username: str, password: str, settings: Settings, now: dt.datetime
 ) -> SignInResult:
     name = username.strip().lower()
-    user = session.scalar(select(User).where(func.lower(User.username) == name).with_for_update())
+    # A name with a character no account can have (NUL among them, which PostgreSQL cannot even compare)
+    # matches no account: it is answered as any unknown name is, after the same password work.
+    user = (
+        None
+        if typed_text.unstorable(name)
+        else session.scalar(select(User).where(func.lower(User.username) == name).with_for_update())
+    )
     if user is None or not user.active or user.role is None:
         verify_password(None, password)
         audit.record(
             session,
             AuditAction.SIGN_IN_FAILED,
-            actor_user_id=None,
-            actor_name=name[:200],
-            details={"reason": "unknown or inactive account"},
+            actor_user_id=None if user is None else user.id,
+            actor_name=unknown_name_for_audit(name) if user is None else user.username,
+            details={"reason": "unknown account" if user is None else "inactive account"},
             now=now,
         )
         return SignInResult(SignInOutcome.WRONG)
 
     if user.locked_until is not None and user.locked_until > now:
+        # The same argon2 work as a wrong password: a locked account must not answer faster (1 ms against
+        # 130 ms), which would tell an attacker which accounts exist and which they have locked.
+        verify_password(user.password_hash, password)
         _record_for(
             session,
             user,
@@ -89,6 +111,8 @@ def sign_in_with_password(
 
     user.failed_attempts = 0
     user.locked_until = None
+    if user.password_hash is not None and needs_rehash(user.password_hash):
+        user.password_hash = hash_again(password)  # today's parameters, while the password is at hand
     _record_for(session, user, AuditAction.SIGN_IN, {"method": "password"}, now)
     return SignInResult(SignInOutcome.OK, identity_of(user, "password"))
 
@@ -168,7 +192,10 @@ def identity_from_oidc(
             now=now,
         )
         return None
-    if user.role is not role or user.display_name != display:
-        user.role, user.display_name = role, display
+    if user.role is not role:
+        # A role changed at the provider ends the person's other sign-ins, as an administrator's change does.
+        user.role, user.access_epoch = role, user.access_epoch + 1
+    if user.display_name != display:
+        user.display_name = display
     _record_for(session, user, AuditAction.SIGN_IN, {"method": "oidc", "issuer": issuer}, now)
     return identity_of(user, "oidc")

@@ -13,6 +13,7 @@ from auth.audit import AuditAction
 from auth.identity import Identity
 from auth.passwords import MIN_PASSWORD_LENGTH, hash_password
 from auth.refusal import Refusal
+from clinical import typed_text
 from clinical.roles import Role
 from db.models import User
 
@@ -40,8 +41,8 @@ def create_local_user(
 ) -> User:
     _require_admin(admin)
     username = username.strip().lower()
-    display_name = display_name.strip()
-    if not USERNAME_PATTERN.match(username):
+    display_name = typed_text.clean(display_name)
+    if not USERNAME_PATTERN.fullmatch(username):
         raise AdminError(
             "A user name needs 2 to 60 characters: lower-case letters, digits, dots, dashes or underscores."
         )
@@ -86,6 +87,7 @@ def update_user(
         changes["active"] = [user.active, active]
         user.active = active
     if changes:
+        user.access_epoch += 1  # every sign-in of this account ends at its next page run
         audit.record_by(
             session,
             admin,

@@ -100,6 +100,8 @@ class AuditAction(enum.StrEnum):
     AGENDA_CASE_OPENED = enum.auto()
     AGENDA_HANDED_OVER = enum.auto()
     CASE_OUTCOME_RECORDED = enum.auto()
+    FAMILY_SUMMARY_DOWNLOADED = enum.auto()
+    ACCESS_REVOKED = enum.auto()
 
     @property
     def description(self) -> str:
@@ -178,11 +180,18 @@ DESCRIPTIONS: dict[AuditAction, str] = {
     AuditAction.CASE_OUTCOME_RECORDED: (
         "The chair or their lead saved a new version of a case's outcome: discussed, deferred or not reached."
     ),
+    AuditAction.FAMILY_SUMMARY_DOWNLOADED: (
+        "A clinician downloaded the printable family summary of a final goals-of-care record."
+    ),
+    AuditAction.ACCESS_REVOKED: (
+        "The portal ended a sign-in because its account was deactivated or its role or status changed."
+    ),
 }
 
 CLINICAL_ACTIONS: frozenset[AuditAction] = frozenset(
     {
         AuditAction.PATIENT_VIEWED,
+        AuditAction.FAMILY_SUMMARY_DOWNLOADED,
         AuditAction.CLINICAL_CREATE,
         AuditAction.CLINICAL_UPDATE,
         AuditAction.CLINICAL_DELETE,

@@ -29,6 +29,21 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
         return False
 
 
+def hash_again(password: str) -> str:
+    """A password that has just signed in, hashed with today's parameters. No length rule: the password
+    was accepted when it was set, and its owner is not asked to change it at sign-in."""
+    return _hasher.hash(password)
+
+
+def needs_rehash(stored_hash: str) -> bool:
+    """True when the stored hash was made with other argon2 parameters than today's (argon2-cffi's defaults
+    move up with its releases): the password is hashed again at its next successful sign-in."""
+    try:
+        return _hasher.check_needs_rehash(stored_hash)
+    except InvalidHashError:
+        return True
+
+
 def _burn() -> None:
     with contextlib.suppress(VerifyMismatchError):
         _hasher.verify(_DUMMY_HASH, "x")

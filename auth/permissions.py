@@ -15,7 +15,7 @@ from auth.identity import Identity
 from auth.refusal import Refusal
 from clinical.roles import CLINICAL_ROLES, Role
 from db import queries
-from db.models import Patient
+from db.models import Patient, User
 
 
 class AccessDenied(Refusal):
@@ -63,6 +63,21 @@ def pages_for(role: Role) -> tuple[PageId, ...]:
 
 def may_open(role: Role | None, page: PageId) -> bool:
     return role is not None and page in pages_for(role)
+
+
+def access_changed(session: Session, identity: Identity) -> bool:
+    """True when this sign-in no longer speaks for its account: the account was deactivated or removed, its
+    role is not the one signed in with, or an administrator changed it since (its access_epoch moved on).
+    Checked on every page run (portal.gate), so a revocation takes effect at the person's next click."""
+    row = session.execute(
+        select(User.active, User.role, User.access_epoch).where(User.id == identity.user_id)
+    ).one_or_none()
+    return (
+        row is None
+        or not row.active
+        or row.role is not identity.role
+        or row.access_epoch != identity.access_epoch
+    )
 
 
 def visible_patient_ids(identity: Identity) -> Select[tuple[int]]:

@@ -12,6 +12,8 @@ import datetime as dt
 import enum
 from dataclasses import dataclass, replace
 
+from clinical import typed_text
+
 # A summary is a few lines of what was decided, not the minutes: the plan items carry the detail.
 SUMMARY_MAX = 2000
 
@@ -42,7 +44,7 @@ def problems(draft: OutcomeDraft, today: dt.date) -> list[str]:
     if draft.kind not in set(OutcomeKind):  # a form that sent a plain string it should not have
         return [NEEDS_KIND]
     found: list[str] = []
-    summary = (draft.summary or "").strip()
+    summary = typed_text.clean(draft.summary)
     if draft.kind == OutcomeKind.DISCUSSED and not summary:
         found.append(NEEDS_SUMMARY)
     if draft.kind == OutcomeKind.DEFERRED:
@@ -51,6 +53,10 @@ def problems(draft: OutcomeDraft, today: dt.date) -> list[str]:
             found.append(NEEDS_WHEN)
         elif draft.deferred_until is not None and draft.deferred_until <= today:
             found.append(DATE_NOT_AFTER_TODAY)
+        elif draft.deferred_until is not None and (late := typed_text.date_problem(draft.deferred_until)):
+            found.append(f"{late[0].upper()}{late[1:]}.")
+    if (unstorable := typed_text.unstorable(summary)) is not None:
+        found.append(f"The summary {unstorable}.")
     if len(summary) > SUMMARY_MAX:
         found.append(
             f"The summary is {len(summary)} characters long; please keep it to {SUMMARY_MAX} or fewer."
@@ -62,7 +68,7 @@ def cleaned(draft: OutcomeDraft) -> OutcomeDraft:
     """The draft as it is stored: the summary stripped, and the deferral fields kept only for "deferred"
     (a case discussed after all is no longer deferred to anything a form left filled in)."""
     kind = OutcomeKind(draft.kind)
-    summary = (draft.summary or "").strip()
+    summary = typed_text.clean(draft.summary)
     if kind is OutcomeKind.DEFERRED:
         return replace(draft, kind=kind, summary=summary)
     return OutcomeDraft(kind, summary)

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from clinical import typed_text
 from clinical.canonical import canonical_json, sha256_hex
 
 SHORT_MAX = 200
@@ -264,7 +265,9 @@ def help_text(key: str) -> str:
 
 
 def _is_blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip()) or value == [] or value == {}
+    return (
+        value is None or (isinstance(value, str) and typed_text.is_blank(value)) or value == [] or value == {}
+    )
 
 
 def _check_text(label: str, value: object, max_length: int, problems: list[str]) -> None:
@@ -272,19 +275,22 @@ def _check_text(label: str, value: object, max_length: int, problems: list[str])
         return
     if not isinstance(value, str):
         problems.append(f"{label} must be text")
-    elif len(value.strip()) > max_length:
-        problems.append(
-            f"{label} is {len(value.strip())} characters long; please keep it to {max_length} or fewer"
-        )
+    elif (problem := typed_text.unstorable(value)) is not None:
+        problems.append(f"{label} {problem}")
+    elif (length := len(typed_text.clean(value))) > max_length:
+        problems.append(f"{label} is {length} characters long; please keep it to {max_length} or fewer")
 
 
 def _check_date(label: str, value: object, problems: list[str]) -> None:
-    if _is_blank(value) or isinstance(value, dt.date):
+    if _is_blank(value):
         return
     try:
-        dt.date.fromisoformat(str(value))
+        day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
     except ValueError:
         problems.append(f"{label} is not a date (expected a date like 2026-11-30)")
+        return
+    if (problem := typed_text.date_problem(day)) is not None:
+        problems.append(f"{label}: {problem}")
 
 
 def _check_choice(label: str, value: object, choices: Sequence[str], problems: list[str]) -> None:
@@ -427,7 +433,7 @@ def _clean(value: object) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, str):
-        return value.strip() or None
+        return typed_text.clean(value) or None
     return value
 
 

@@ -1,4 +1,4 @@
-"""The audit report's filters and its table."""
+"""The audit report's filters, its table, and the table as a CSV file for a spreadsheet."""
 
 from __future__ import annotations
 
@@ -58,3 +58,23 @@ def to_frame(events: Sequence[AuditEvent]) -> pd.DataFrame:
             "Details": [", ".join(f"{k}={v}" for k, v in sorted(e.details.items())) for e in events],
         }
     )
+
+
+# A spreadsheet reads a cell that starts with one of these as a formula (OWASP, "CSV injection"): a typed
+# user name of =HYPERLINK(...) in a failed sign-in would become a live link in the administrator's sheet.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A cell as a spreadsheet shows it, never runs it: text that could start a formula gets a leading
+    apostrophe, which spreadsheets read as "this is text" and do not display."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def to_csv(table: pd.DataFrame) -> bytes:
+    """The report as UTF-8 CSV with every cell and heading made spreadsheet-safe."""
+    safe = table.map(spreadsheet_safe)
+    safe.columns = [spreadsheet_safe(str(column)) for column in table.columns]
+    return safe.to_csv(index=False).encode("utf-8")

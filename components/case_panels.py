@@ -9,14 +9,14 @@ Each caller passes its own key, so the room's panels and the page's keep their o
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from auth.identity import Identity
 from components import care_plan_editor, goals_of_care_form, signoff_panel
 from db.engine import transaction
 from portal import clock
 from services.goals_of_care import signoff
-from services.goals_of_care.plan import PlanItemView, plan_items
+from services.goals_of_care.plan import PlanItemView, hash_of, plan_items
 from services.goals_of_care.record import RecordView, open_record
 from services.goals_of_care.signoff import SignOffStatus
 
@@ -51,6 +51,11 @@ def load(identity: Identity, patient_id: int, conference_id: int | None) -> Case
         if conference_id is not None:
             plan = plan_items(session, identity, patient_id, conference_id)
             status = signoff.status(session, identity, patient_id, conference_id)
+    if status is not None and record.current is not None:
+        # What a signature here covers is what this screen shows: the content and plan read above, hashed
+        # here. Had someone saved between those reads, the service's own hash would describe words this
+        # screen never showed; with this one, signing them is refused as changed since, at the service.
+        status = replace(status, current_hash=hash_of(record.current.content, plan))
     return CaseMaterial(patient_id, record, conference_id, plan, status, conferences)
 
 

@@ -12,13 +12,25 @@ from typing import Any
 
 import streamlit as st
 
+from auth.audit import AuditAction, record_by
+from auth.identity import Identity
 from components.goals_of_care_view import readable
+from db.engine import transaction
+from portal import clock
 from services.goals_of_care.plan import PlanItemView
 from services.goals_of_care.record import RecordView
 
 
-def show(patient_name: str, record: RecordView, plan: Sequence[PlanItemView], *, key: str) -> None:
-    """The download of the summary of a final record; a note saying when it will be there otherwise."""
+def show(
+    identity: Identity,
+    patient_name: str,
+    record: RecordView,
+    plan: Sequence[PlanItemView],
+    *,
+    key: str,
+) -> None:
+    """The download of the summary of a final record; a note saying when it will be there otherwise. A
+    download is audited: the page carries the whole record out of Vesper."""
     if not record.is_final or record.current is None or record.final_at is None:
         st.info("A printable summary for the family is available once the team has signed off the record.")
         return
@@ -39,7 +51,8 @@ def show(patient_name: str, record: RecordView, plan: Sequence[PlanItemView], *,
         file_name=f"goals-of-care-{record.final_at:%Y-%m-%d}.html",
         mime="text/html",
         key=f"{key}.download",
-        on_click="ignore",
+        on_click=_record_download,
+        args=(identity, record.patient_id, record.current.number),
         icon=":material/download:",
     )
 
@@ -94,3 +107,15 @@ conversation at any time.</p>
 </body>
 </html>
 """
+
+
+def _record_download(identity: Identity, patient_id: int, version: int) -> None:
+    with transaction() as session:
+        record_by(
+            session,
+            identity,
+            AuditAction.FAMILY_SUMMARY_DOWNLOADED,
+            patient_id=patient_id,
+            details={"version": version},
+            now=clock.now(),
+        )

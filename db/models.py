@@ -134,6 +134,8 @@ class User(Base):
     failed_attempts: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[timestamp]
+    # Moved on by every change of role or status: a sign-in that carries an older number is over.
+    access_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
 
     __table_args__ = (UniqueConstraint("oidc_issuer", "oidc_subject"),)
 

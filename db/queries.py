@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from sqlalchemy import ColumnElement, Exists, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from clinical.consent import ConsentScope
+from clinical.roles import CLINICAL_ROLES, Role
 from db.models import (
     Alert,
     AlertStatus,
@@ -18,6 +20,7 @@ from db.models import (
     Conference,
     ConferenceCase,
     ConferenceStatus,
+    Consent,
     FamilyContact,
     Patient,
     SymptomAssessment,
@@ -25,22 +28,45 @@ from db.models import (
 )
 
 
+def _account_may_act(user_id: ColumnElement[int] | int, roles: frozenset[Role]) -> Exists:
+    # A membership counts only while its account is active with one of these roles: an administrator's
+    # deactivation or change of role takes effect in every service at once, not at the next sign-in.
+    return exists().where(User.id == user_id, User.active.is_(True), User.role.in_(roles))
+
+
 def care_team_patient_ids(user_id: int) -> Select[tuple[int]]:
-    return select(CareTeamMember.patient_id).where(CareTeamMember.user_id == user_id)
+    return select(CareTeamMember.patient_id).where(
+        CareTeamMember.user_id == user_id, _account_may_act(user_id, CLINICAL_ROLES)
+    )
 
 
 def on_care_team(user_id: ColumnElement[int] | int, patient_id: ColumnElement[int] | int) -> Exists:
-    """True when the user is on the patient's care team: an expression, so a query can ask it alongside
-    what it reads (services.records.may_view_patient decides with it)."""
-    return exists().where(CareTeamMember.user_id == user_id, CareTeamMember.patient_id == patient_id)
+    """True when the user is on the patient's care team, with an active clinical account: an expression, so
+    a query can ask it alongside what it reads (services.records.may_view_patient decides with it)."""
+    return exists().where(
+        CareTeamMember.user_id == user_id,
+        CareTeamMember.patient_id == patient_id,
+        _account_may_act(user_id, CLINICAL_ROLES),
+    )
 
 
 def is_on_care_team(session: Session, user_id: int, patient_id: int) -> bool:
     return bool(session.scalar(select(on_care_team(user_id, patient_id))))
 
 
-def family_patient_ids(user_id: int) -> Select[tuple[int]]:
-    return select(FamilyContact.patient_id).where(FamilyContact.user_id == user_id)
+def family_patient_ids(user_id: int, scope: ConsentScope) -> Select[tuple[int]]:
+    """The patients this family account is linked to with a live consent for `scope`: granted and not
+    withdrawn, read at the moment of asking, so a withdrawal takes effect at once."""
+    live = exists().where(
+        Consent.family_contact_id == FamilyContact.id,
+        Consent.patient_id == FamilyContact.patient_id,
+        Consent.scope == scope.value,
+        Consent.granted.is_(True),
+        Consent.withdrawn_at.is_(None),
+    )
+    return select(FamilyContact.patient_id).where(
+        FamilyContact.user_id == user_id, live, _account_may_act(user_id, frozenset({Role.FAMILY}))
+    )
 
 
 def patients_with_status(session: Session, patient_ids: Select[tuple[int]]) -> list[dict[str, object]]:

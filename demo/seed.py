@@ -29,6 +29,7 @@ from auth import audit
 from auth.audit import AuditAction
 from auth.passwords import hash_password
 from clinical.alerts import AlertRule, Checkin, Finding, evaluate_checkin, missed_checkin, suppress_repeats
+from clinical.consent import ConsentScope
 from clinical.pcoc import PcocPhase
 from clinical.roles import Role
 from db.models import (
@@ -405,12 +406,13 @@ def _insert(session: Session, now: dt.datetime) -> SeedSummary:
         Consent(
             patient_id=c.patient_id,
             family_contact_id=c.id,
-            scope="share_record_with_family",
+            scope=scope.value,
             granted=True,
             recorded_by_id=users["social_worker"].id,
             recorded_at=now - dt.timedelta(days=30),
         )
         for c in linked
+        for scope in ConsentScope
     ]
     session.add_all(consents)
 

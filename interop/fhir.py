@@ -36,7 +36,9 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import getpass
 import html
+import os
 import sys
 import uuid
 from collections.abc import Mapping, Sequence
@@ -682,9 +684,11 @@ def load_record(session: Session, patient_id: int) -> RecordExport:
     )
 
 
-def bundle_for_patient(session: Session, patient_id: int, now: dt.datetime) -> Bundle:
+def bundle_for_patient(session: Session, patient_id: int, now: dt.datetime, *, run_by: str) -> Bundle:
     """The patient's goals-of-care Bundle, audited as `fhir_exported` (a system action, inside the
-    caller's transaction). ExportRefused, with nothing written, for an unknown patient or no record."""
+    caller's transaction) with `run_by`, the operating-system user who ran the export: a Bundle carries
+    the whole record out of Vesper, and the trail must say who took it. ExportRefused, with nothing
+    written, for an unknown patient or no record."""
     record = load_record(session, patient_id)
     bundle = build_bundle(record, now)
     audit.record_by(
@@ -700,6 +704,7 @@ def bundle_for_patient(session: Session, patient_id: int, now: dt.datetime) -> B
             "content_sha256": record.content_sha256,
             "provenance": sum(1 for s in record.signatures if s.valid),
             "bundle": bundle.identifier.value,
+            "run_by": run_by,
         },
         now=now,
     )
@@ -709,6 +714,14 @@ def bundle_for_patient(session: Session, patient_id: int, now: dt.datetime) -> B
 # ------------------------------------------------------------------------------------------- command line
 
 USAGE = "usage: python -m interop.fhir PATIENT_ID"
+
+
+def _os_user() -> str:
+    """Who ran the command, as the operating system knows them."""
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no name for this uid (a container's bare uid): say which uid
+        return f"uid {os.getuid()}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -726,7 +739,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     try:
         with transaction() as session:
-            bundle = bundle_for_patient(session, int(raw), now)
+            bundle = bundle_for_patient(session, int(raw), now, run_by=_os_user())
     except ExportRefused as refused:
         print(refused.message, file=sys.stderr)
         return 2

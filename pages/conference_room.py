@@ -36,7 +36,9 @@ if seat is not None:
 with transaction() as session:
     choices = joinable_conferences(session, identity, clock.now())
 requested = st.query_params.get("conference", "")
-chosen = room_roster.choose(choices, int(requested) if requested.isdigit() else None, key="room.choose")
+# A link from Home names the meeting; anything else in the address (a "²", a word) simply preselects none.
+asked_for = int(requested) if requested.isascii() and requested.isdecimal() and len(requested) < 12 else None
+chosen = room_roster.choose(choices, asked_for, key="room.choose")
 if chosen is not None:
     try:
         result = video_room.join(identity, chosen.conference_id)

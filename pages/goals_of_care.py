@@ -74,4 +74,4 @@ with signoff_tab:
 with amendments_tab:
     amendments_panel.show(identity, record, key=f"{key}.amendments", form_key=f"{key}.form")
 with family_tab:
-    family_summary.show(patients[patient_id].full_name, record, plan, key=f"{key}.family")
+    family_summary.show(identity, patients[patient_id].full_name, record, plan, key=f"{key}.family")

@@ -17,15 +17,19 @@ import settings as settings_module
 from auth.accounts import identity_from_oidc
 from auth.audit import AuditAction, record_by
 from auth.identity import Identity
-from auth.permissions import PageId, may_open
+from auth.permissions import PageId, access_changed, may_open
 from auth.sessions import EXPIRY_MESSAGES, SessionClock
-from db.engine import transaction
+from db.engine import reading, transaction
 from portal import call, clock
 
 IDENTITY_KEY = "vesper.identity"
 CLOCK_KEY = "vesper.clock"
 NOTICE_KEY = "vesper.notice"
 OIDC_REFUSED_KEY = "vesper.oidc_refused"
+ACCESS_CHANGED_MESSAGE = (
+    "You were signed out because an administrator changed your account. Please sign in again; if you "
+    "cannot, ask your administrator."
+)
 
 
 def oidc_configured() -> bool:
@@ -97,6 +101,14 @@ def current_identity(*, touch: bool = True) -> Identity | None:
     if expired is not None:
         end_session(AuditAction.TIMEOUT, {"reason": expired.value})
         st.session_state[NOTICE_KEY] = EXPIRY_MESSAGES[expired]
+        return None
+    with reading() as session:
+        changed = access_changed(session, identity)
+    if changed:
+        # Deactivated, or given another role, since this sign-in began: the person is signed out at once,
+        # leaves any meeting, and keeps nothing this session held.
+        end_session(AuditAction.ACCESS_REVOKED, {"reason": "account changed"})
+        st.session_state[NOTICE_KEY] = ACCESS_CHANGED_MESSAGE
         return None
     if touch:
         st.session_state[CLOCK_KEY] = session_clock.touched(current)

@@ -49,7 +49,8 @@ def room_id_for(conference_id: int) -> str:
 def conference_id_for(room_id: str) -> int | None:
     """The conference a room id of room_id_for belongs to; None for any other room id."""
     number = room_id.removeprefix(ROOM_ID_PREFIX)
-    if number == room_id or not number.isdigit():
+    # isdigit() would pass "²", which int() refuses.
+    if number == room_id or not (number.isascii() and number.isdecimal()):
         return None
     return int(number)
 

@@ -39,6 +39,7 @@ from auth.identity import Identity
 from auth.permissions import AccessDenied, may_view_as_team_member
 from auth.refusal import Refusal
 from clinical.case_outcome import OutcomeDraft, OutcomeKind, cleaned, problems
+from clinical.consent import ConsentScope
 from clinical.roles import CLINICAL_ROLES, Role, parse_role
 from db import queries
 from db.models import (
@@ -305,7 +306,7 @@ def family_may_be_in_room(session: Session, user_id: int, conference_id: int) ->
         .join(SharedView, SharedView.case_id == ConferenceCase.id)
         .where(
             SharedView.conference_id == conference_id,
-            ConferenceCase.patient_id.in_(queries.family_patient_ids(user_id)),
+            ConferenceCase.patient_id.in_(queries.family_patient_ids(user_id, ConsentScope.VIDEO_MEETING)),
         )
         .exists()
     )

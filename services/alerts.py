@@ -25,6 +25,7 @@ from auth.audit import AuditAction
 from auth.identity import Identity
 from auth.permissions import AccessDenied
 from auth.refusal import Refusal
+from clinical import typed_text
 from clinical.alerts import AlertRule, AlertThresholds, missed_checkin
 from clinical.roles import CLINICAL_ROLES
 from db import queries
@@ -139,7 +140,7 @@ def acknowledge(session: Session, identity: Identity, alert_id: int, now: dt.dat
 def action(session: Session, identity: Identity, alert_id: int, note: str, now: dt.datetime) -> Alert:
     """Mark an alert actioned with a note of what was done. An alert still open is acknowledged by the same
     person at the same moment; one already actioned raises AlertConflict and keeps its note."""
-    cleaned = (note or "").strip()
+    cleaned = typed_text.clean(note)
     if not cleaned:
         raise AlertRefused("Not saved: please write what was done about this alert.")
     if len(cleaned) > ACTION_NOTE_MAX_CHARS:

@@ -27,8 +27,9 @@ from auth.audit import AuditAction
 from auth.identity import Identity
 from auth.permissions import AccessDenied
 from auth.refusal import Refusal
-from clinical import akps, caregiver_burden
+from clinical import akps, caregiver_burden, typed_text
 from clinical.alerts import AlertRule, AlertThresholds, Checkin, Finding, evaluate_checkin, suppress_repeats
+from clinical.consent import ConsentScope
 from clinical.esas import ITEM_KEYS, validate_item_scores
 from clinical.pcoc import PcocPhase
 from clinical.roles import CLINICAL_ROLES, Role
@@ -38,7 +39,6 @@ from db.models import (
     AlertStatus,
     ClinicianRating,
     CompletedBy,
-    FamilyContact,
     Patient,
     SymptomAssessment,
 )
@@ -128,7 +128,7 @@ def patients_i_can_check_in_for(session: Session, identity: Identity) -> list[Ch
     if identity.role is Role.FAMILY:
         patients = session.scalars(
             select(Patient)
-            .where(Patient.id.in_(queries.family_patient_ids(identity.user_id)))
+            .where(Patient.id.in_(queries.family_patient_ids(identity.user_id, ConsentScope.SHARE_RECORD)))
             .order_by(Patient.family_name, Patient.given_name)
         ).all()
         return [CheckinPatient(p.id, p.full_name) for p in patients]
@@ -144,13 +144,10 @@ def patients_i_can_check_in_for(session: Session, identity: Identity) -> list[Ch
 
 def may_check_in_for(session: Session, identity: Identity, patient_id: int) -> bool:
     if identity.role is Role.FAMILY:
-        return (
-            session.scalar(
-                select(FamilyContact.id).where(
-                    FamilyContact.user_id == identity.user_id, FamilyContact.patient_id == patient_id
-                )
-            )
-            is not None
+        # Linked to the patient, with a live consent to share the record (a withdrawal takes effect now).
+        linked = queries.family_patient_ids(identity.user_id, ConsentScope.SHARE_RECORD)
+        return session.scalar(
+            select(select(Patient.id).where(Patient.id == patient_id, Patient.id.in_(linked)).exists())
         )
     return identity.role in CLINICAL_ROLES and queries.is_on_care_team(session, identity.user_id, patient_id)
 
@@ -362,7 +359,7 @@ def _validated_items(items: Mapping[str, object]) -> dict[str, int | None]:
 
 
 def _validated_other(other_problem: str | None, other_score: object) -> tuple[str | None, int | None]:
-    name = (other_problem or "").strip() or None
+    name = typed_text.clean(other_problem) or None
     if name is not None and len(name) > OTHER_PROBLEM_MAX_CHARS:
         raise CheckinRefused(
             f"Not saved: the name of the other problem is {len(name)} characters long; "

@@ -18,6 +18,7 @@ from auth import audit
 from auth.audit import AuditAction
 from auth.identity import Identity
 from auth.permissions import AccessDenied
+from clinical.consent import ConsentScope
 from clinical.roles import CLINICAL_ROLES, Role
 from db import queries
 from db.models import (
@@ -60,7 +61,7 @@ def joinable_conferences(session: Session, identity: Identity, now: dt.datetime)
         conferences = queries.upcoming_conferences_for(session, identity.user_id, now, limit=20)
         relatives_or_team = set(session.scalars(queries.care_team_patient_ids(identity.user_id)))
     elif identity.role is Role.FAMILY:
-        family_patients = queries.family_patient_ids(identity.user_id)
+        family_patients = queries.family_patient_ids(identity.user_id, ConsentScope.VIDEO_MEETING)
         conferences = session.scalars(
             select(Conference)
             .where(
@@ -115,7 +116,7 @@ def meeting_access(
         if involved:
             return _choice(session, identity, conference, team)
     elif identity.role is Role.FAMILY:
-        own = set(session.scalars(queries.family_patient_ids(identity.user_id)))
+        own = set(session.scalars(queries.family_patient_ids(identity.user_id, ConsentScope.VIDEO_MEETING)))
         if any(case.patient_id in own for case in cases):
             return _choice(session, identity, conference, own)
     raise denied

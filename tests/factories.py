@@ -9,6 +9,7 @@ import itertools
 from sqlalchemy.orm import Session
 
 from auth.passwords import hash_password
+from clinical.consent import ConsentScope
 from clinical.pcoc import PcocPhase
 from clinical.roles import Role
 from db.models import (
@@ -18,6 +19,7 @@ from db.models import (
     Conference,
     ConferenceCase,
     ConferenceStatus,
+    Consent,
     FamilyContact,
     Patient,
     SymptomAssessment,
@@ -112,15 +114,38 @@ def conference(
 
 
 def family_contact(
-    session: Session, p: Patient, account: User, relationship: str = "daughter"
+    session: Session,
+    p: Patient,
+    account: User,
+    relationship: str = "daughter",
+    consents: tuple[ConsentScope, ...] = tuple(ConsentScope),
 ) -> FamilyContact:
-    """A relative of `p` who signs in to the portal with `account` (a family-role user)."""
+    """A relative of `p` who signs in to the portal with `account` (a family-role user), with consent
+    granted for `consents` (every scope unless told otherwise), recorded by `account` for simplicity."""
     contact = FamilyContact(
         patient_id=p.id, name=account.display_name, relationship_to_patient=relationship, user_id=account.id
     )
     session.add(contact)
     session.flush()
+    consent(session, contact, *consents)
     return contact
+
+
+def consent(session: Session, contact: FamilyContact, *scopes: ConsentScope) -> None:
+    """Consent granted by (or for) this relative for each scope, recorded by their own account."""
+    assert contact.user_id is not None
+    for scope in scopes:
+        session.add(
+            Consent(
+                patient_id=contact.patient_id,
+                family_contact_id=contact.id,
+                scope=scope.value,
+                granted=True,
+                recorded_by_id=contact.user_id,
+                recorded_at=NOW,
+            )
+        )
+    session.flush()
 
 
 def goals_of_care_content(**overrides: object) -> dict[str, object]:

@@ -29,6 +29,8 @@ from auth import audit
 from auth.identity import Identity
 from auth.permissions import AccessDenied
 from auth.refusal import Refusal
+from clinical import typed_text
+from clinical.consent import ConsentScope
 from clinical.roles import CLINICAL_ROLES, Role
 from db import queries
 from db.models import (
@@ -65,9 +67,11 @@ class RecordFinal(Refusal):
 
 def text_problems(text: str | None, what: str, limit: int, *, empty: str | None = None) -> list[str]:
     """Why `text` cannot be saved as the `what` (empty, or longer than `limit`); [] when it can."""
-    clean = (text or "").strip()
+    clean = typed_text.clean(text)
     if not clean:
         return [empty or f"The {what} is empty"]
+    if (problem := typed_text.unstorable(clean)) is not None:
+        return [f"The {what} {problem}"]
     if len(clean) > limit:
         return [f"The {what} is {len(clean)} characters long; please keep it to {limit} or fewer"]
     return []
@@ -90,16 +94,25 @@ def require_care_team(session: Session, identity: Identity, patient_id: int) -> 
 
 
 def require_family_link(session: Session, identity: Identity, patient_id: int) -> FamilyContact:
-    """The family contact this person signs in as for the patient; AccessDenied otherwise."""
+    """The family contact this person signs in as for the patient, with a live consent to share the
+    record; AccessDenied otherwise."""
     contact = None
     if identity.role is Role.FAMILY:
         contact = session.scalar(
             select(FamilyContact)
-            .where(FamilyContact.user_id == identity.user_id, FamilyContact.patient_id == patient_id)
+            .where(
+                FamilyContact.user_id == identity.user_id,
+                FamilyContact.patient_id == patient_id,
+                FamilyContact.patient_id.in_(
+                    queries.family_patient_ids(identity.user_id, ConsentScope.SHARE_RECORD)
+                ),
+            )
             .limit(1)
         )
     if contact is None:
-        raise AccessDenied("Only a family member linked to this patient can do this.")
+        raise AccessDenied(
+            "Only a family member linked to this patient, with their consent on record, can do this."
+        )
     return contact
 
 

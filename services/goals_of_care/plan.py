@@ -15,7 +15,7 @@ Rules:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +28,7 @@ from auth.audit import AuditAction
 from auth.identity import Identity
 from auth.refusal import Refusal
 from clinical import goals_of_care as gc
+from clinical import typed_text
 from clinical.roles import CLINICAL_ROLES, Role
 from db import queries
 from db.models import ConferenceCase, PlanItem, PlanItemKind, PlanItemStatus, SignOff
@@ -131,8 +132,12 @@ def current_hash(session: Session, patient_id: int, conference_id: int) -> str |
     latest = guards.latest_version(session, guards.document(session, patient_id))
     if latest is None:
         return None
-    plan = [p.canonical() for p in plan_views(session, patient_id, conference_id)]
-    return gc.content_hash(latest.content, plan)
+    return hash_of(latest.content, plan_views(session, patient_id, conference_id))
+
+
+def hash_of(content: Mapping[str, Any], plan: Sequence[PlanItemView]) -> str:
+    """SHA-256 of these goals-of-care content and plan items, as a signature on them names it."""
+    return gc.content_hash(content, [p.canonical() for p in plan])
 
 
 def void_stale_signatures(session: Session, actor: Identity, patient_id: int, now: dt.datetime) -> list[int]:
@@ -210,7 +215,7 @@ def _clean_item(session: Session, patient_id: int, draft: PlanItemDraft) -> _Cle
         status = PlanItemStatus(draft.status)
     except ValueError:
         problems.append(f"{draft.status!r} is not a plan item status (proposed, agreed, done or withdrawn)")
-    text = (draft.text or "").strip()
+    text = typed_text.clean(draft.text)
     if not text:
         problems.append("The plan item needs a description")
     elif len(text) > PLAN_TEXT_MAX_CHARS:
@@ -239,6 +244,8 @@ def _clean_item(session: Session, patient_id: int, draft: PlanItemDraft) -> _Cle
             problems.append("The due date is not a date (expected a date like 2026-12-31)")
     elif isinstance(draft.due_date, dt.date):
         due = draft.due_date
+    if due is not None and (problem := typed_text.date_problem(due)) is not None:
+        problems.append(f"The due date: {problem}")
     if problems:
         raise PlanItemRefused(problems)
     assert kind is not None and status is not None

@@ -34,6 +34,7 @@ from auth.audit import AuditAction
 from auth.identity import Identity
 from auth.refusal import Refusal
 from clinical import goals_of_care as gc
+from clinical import typed_text
 from clinical.canonical import canonical_sha256
 from db.models import (
     Addendum,
@@ -318,7 +319,7 @@ def save(
     if problems:
         raise GoalsOfCareRefused(problems)
     return write_version(
-        session, identity, patient_id, gc.normalise(content), based_on_version, reason.strip(), now
+        session, identity, patient_id, gc.normalise(content), based_on_version, typed_text.clean(reason), now
     )
 
 

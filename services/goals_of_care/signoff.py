@@ -35,7 +35,7 @@ from auth.audit import AuditAction
 from auth.identity import Identity
 from auth.permissions import AccessDenied
 from auth.refusal import Refusal
-from clinical import consensus
+from clinical import consensus, typed_text
 from clinical.consensus import SignOffDecision
 from clinical.roles import CLINICAL_ROLES, Role
 from db import queries
@@ -280,7 +280,7 @@ def _seen_by(identity: Identity, patient_id: int, conference_id: int, content_ha
 
 
 def _text(value: str | None, what: str, limit: int, *, required: bool) -> str:
-    text = (value or "").strip()
+    text = typed_text.clean(value)
     if required and not text:
         raise SignOffRefused([f"Please give a {what}"])
     if len(text) > limit:

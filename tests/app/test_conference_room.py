@@ -399,3 +399,14 @@ def test_a_seat_that_is_not_hers_gives_her_nothing(app, engine, clinic):
     assert not _publishing(nurse), "the nurse's browser would send her camera as the physician"
     assert "End meeting" not in _labels(nurse)
     assert "Join" in _labels(nurse)
+
+
+def test_an_address_with_a_strange_meeting_number_opens_the_room_plainly(app, clinic):
+    """`?conference=²` crashed the room: "²".isdigit() is true, and int("²") is an error. The room now
+    opens as if no meeting were named, and offers the meetings she may join."""
+    for requested in ("²", "٣", "12abc", "9" * 40):
+        at = sign_in(app(), "physician")
+        at.query_params["conference"] = requested
+        at.switch_page("pages/conference_room.py").run()
+        assert not at.exception, f"?conference={requested} broke the room: {at.exception}"
+        assert MEETING in page_text(at), f"with ?conference={requested} the room offers no meeting to join"

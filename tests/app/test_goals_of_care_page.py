@@ -12,7 +12,7 @@ from auth.identity import Identity
 from clinical.roles import Role
 from components import family_summary
 from db.engine import transaction
-from db.models import ConferenceCase, GoalsOfCareVersion, Patient, PlanItem, PlanItemKind, User
+from db.models import AuditEvent, ConferenceCase, GoalsOfCareVersion, Patient, PlanItem, PlanItemKind, User
 from services.goals_of_care import amendments, signoff
 from services.goals_of_care import plan as care_plan
 from services.goals_of_care import record as goc_service
@@ -212,11 +212,17 @@ def _sign_directly(engine, clinic, role: Role, pid: int) -> None:
         signoff.sign(s, _identity(clinic, role), pid, conference_id, None, expected, dt.datetime.now(dt.UTC))
 
 
-def test_a_final_record_is_read_only_offers_an_addendum_and_a_family_summary(app, engine, clinic):
+def _finalised(engine, clinic) -> int:
+    """Ada's record, saved once and signed by every required role: Final."""
     pid = _patient_id(engine)
     _save_directly(engine, clinic, Role.PHYSICIAN, pid, 0, "First conversation")
     for role in (Role.PHYSICIAN, Role.NURSE, Role.SOCIAL_WORKER):
         _sign_directly(engine, clinic, role, pid)
+    return pid
+
+
+def test_a_final_record_is_read_only_offers_an_addendum_and_a_family_summary(app, engine, clinic):
+    pid = _finalised(engine, clinic)
     at, _ = _page(app, engine, "nurse")
     text = page_text(at)
     assert "Final." in text
@@ -227,6 +233,19 @@ def test_a_final_record_is_read_only_offers_an_addendum_and_a_family_summary(app
     at = by_label(at.button, "Add addendum").click().run()
     assert "Addendum added." in page_text(at)
     assert "Daughter asked for a copy of the summary." in page_text(at)
+
+
+def test_downloading_the_family_summary_is_audited(app, engine, clinic):
+    """The summary carries the whole record out of Vesper: who took it, and when, is on the trail."""
+    pid = _finalised(engine, clinic)
+    at, _ = _page(app, engine, "nurse")
+    (download,) = [b for b in at.get("download_button") if "family summary" in b.proto.label]
+    download.click().run()
+    with transaction(engine) as s:
+        events = s.scalars(select(AuditEvent).where(AuditEvent.action == "family_summary_downloaded")).all()
+    assert [(e.actor_name, e.patient_id, e.details) for e in events] == [("nurse", pid, {"version": 1})], (
+        "the download is not on the audit trail"
+    )
 
 
 def test_the_family_summary_escapes_everything_typed():
@@ -317,3 +336,56 @@ def test_the_chair_overrides_a_dissent_with_a_reason_and_it_stays_on_record(app,
     assert "Overridden by Test Physician: Transfer was discussed by phone." in captions
     assert "Reason for the dissent: The family has not been asked about hospital transfer." in captions
     assert not [b for b in at.button if b.label.startswith("Override the dissent of")]
+
+
+def test_a_signature_covers_the_words_on_screen_even_if_someone_saved_between_reads(
+    engine, clinic, monkeypatch
+):
+    """The screen read the record, then the plan and the sign-off's hash, in separate statements: on
+    PostgreSQL a save landing between them gave the screen a hash of words it never showed, and a
+    signature on them. Now the hash is made from what is shown, and signing stale words is refused."""
+    import threading
+
+    import pytest
+
+    from auth.refusal import Refusal
+    from components import case_panels
+
+    if engine.dialect.name == "sqlite":
+        pytest.skip("SQLite serialises transactions (db.engine takes the write lock first): no save between")
+    pid = _patient_id(engine)
+    _save_directly(engine, clinic, Role.PHYSICIAN, pid, 0, "First conversation")
+    real_status = case_panels.signoff.status
+
+    def status_after_someone_saved(session, identity, patient_id, conference_id):
+        # The nurse saves from her own screen (her own connection and transaction) between this screen's
+        # reads, and her save is committed before the sign-off is read.
+        nurse = threading.Thread(
+            target=_save_directly,
+            args=(engine, clinic, Role.NURSE, pid, 1, "Changed meanwhile"),
+            kwargs={"hopes": "A new hope"},
+        )
+        nurse.start()
+        nurse.join(timeout=20)
+        assert not nurse.is_alive(), "the nurse's save waited for this screen's reads"
+        return real_status(session, identity, patient_id, conference_id)
+
+    physician = _identity(clinic, Role.PHYSICIAN)
+    case_panels.load(physician, pid, None)  # her first look is audited; the one below reads only
+    monkeypatch.setattr(case_panels.signoff, "status", status_after_someone_saved)
+    material = case_panels.load(physician, pid, None)
+    assert material.record.current is not None and material.status is not None
+    shown = material.record.current
+    assert material.status.current_hash == care_plan.hash_of(shown.content, material.plan), (
+        "the hash offered for signing is not the hash of the words on screen"
+    )
+    with pytest.raises(Refusal), transaction(engine) as s:
+        signoff.sign(
+            s,
+            physician,
+            pid,
+            material.conference_id,
+            None,
+            material.status.current_hash,
+            dt.datetime.now(dt.UTC),
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 import json
 
 import pytest
@@ -74,7 +75,7 @@ def sign(engine, ids, role: Role, when: dt.datetime = LATER) -> signoff.Signatur
 
 def export(engine, patient_id: int) -> Bundle:
     with transaction(engine) as s:
-        return fhir.bundle_for_patient(s, patient_id, EXPORTED)
+        return fhir.bundle_for_patient(s, patient_id, EXPORTED, run_by="ops-test")
 
 
 def of_type(bundle: Bundle, kind: str) -> list:
@@ -144,6 +145,7 @@ def test_a_final_record_exports_final_and_the_export_is_audited(engine, case):
     with transaction(engine) as s:
         event = s.scalar(select(AuditEvent).where(AuditEvent.action == "fhir_exported"))
         assert (event.actor_name, event.patient_id, event.details["provenance"]) == ("system", case["ada"], 3)
+        assert event.details["run_by"] == "ops-test", "the trail must say who took the record out of Vesper"
         assert audit.verify(s).intact
 
 
@@ -165,5 +167,6 @@ def test_the_command_prints_json_or_a_plain_error_with_exit_2(engine, case, db_u
         captured = capsys.readouterr()
         assert captured.out == "" and message in captured.err and "Traceback" not in captured.err
     with transaction(engine) as s:
-        exports = s.scalars(select(AuditEvent.patient_id).where(AuditEvent.action == "fhir_exported")).all()
-    assert exports == [case["ada"]], "a refused export writes nothing"
+        exports = s.scalars(select(AuditEvent).where(AuditEvent.action == "fhir_exported")).all()
+    assert [e.patient_id for e in exports] == [case["ada"]], "a refused export writes nothing"
+    assert exports[0].details["run_by"] == getpass.getuser(), "the trail names who ran the command"

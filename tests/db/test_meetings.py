@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from auth.identity import Identity
 from auth.permissions import AccessDenied
+from clinical.consent import ConsentScope
 from clinical.roles import Role
 from db.engine import transaction
 from db.models import Attendance, AttendanceOutcome, AuditEvent, Conference, ConferenceStatus, FamilyContact
@@ -28,20 +29,21 @@ def meeting(engine):
         ada = factories.patient(s, "Ada", "Quillfeather")
         ben = factories.patient(s, "Ben", "Marrowstone")
         factories.on_team(s, ada, users[Role.PHYSICIAN], users[Role.NURSE])
-        s.add(
+        for contact in (
             FamilyContact(
                 patient_id=ada.id,
                 name="Ida Quillfeather",
                 relationship_to_patient="daughter",
                 is_surrogate=True,
                 user_id=users[Role.FAMILY].id,
-            )
-        )
-        s.add(
+            ),
             FamilyContact(
                 patient_id=ben.id, name="Rob Marrowstone", relationship_to_patient="son", user_id=relative.id
-            )
-        )
+            ),
+        ):
+            s.add(contact)
+            s.flush()
+            factories.consent(s, contact, *ConsentScope)
         conference = factories.conference(
             s,
             users[Role.PHYSICIAN],

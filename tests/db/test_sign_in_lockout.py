@@ -68,3 +68,33 @@ def test_inactive_account_cannot_sign_in(engine):
     with transaction(engine) as s:
         factories.user(s, "nurse", Role.NURSE).active = False
     assert _attempt(engine, PASSWORD, NOW).identity is None
+
+
+def test_a_locked_account_does_the_same_password_work_as_a_wrong_password(engine, monkeypatch):
+    """Timing must not tell an attacker which accounts exist or are locked: a locked account answered in
+    1 ms against 130 ms for a wrong password. Counted in argon2 verifications, not in milliseconds."""
+    import auth.accounts as accounts
+
+    with transaction(engine) as s:
+        factories.user(s, "nurse", Role.NURSE)
+    for n in range(5):
+        _attempt(engine, f"wrong-{n}", NOW)
+    calls: list[str] = []
+    real = accounts.verify_password
+    monkeypatch.setattr(accounts, "verify_password", lambda h, p: calls.append("verify") or real(h, p))
+    locked = _attempt(engine, PASSWORD, NOW + dt.timedelta(minutes=1))
+    assert locked.outcome is SignInOutcome.LOCKED
+    assert calls == ["verify"], "a locked account answered without the argon2 work a wrong password costs"
+
+
+def test_an_old_hash_is_made_again_with_todays_parameters_at_sign_in(engine):
+    from argon2 import PasswordHasher
+
+    weak = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
+    with transaction(engine) as s:
+        factories.user(s, "nurse", Role.NURSE).password_hash = weak
+    assert _attempt(engine, PASSWORD, NOW).outcome is SignInOutcome.OK
+    with transaction(engine) as s:
+        stored = s.scalar(select(User.password_hash))
+    assert stored != weak and "m=8," not in stored, "the password still has the old, weaker hash"
+    assert _attempt(engine, PASSWORD, NOW + dt.timedelta(seconds=1)).outcome is SignInOutcome.OK

@@ -159,6 +159,7 @@ SAFE_NAMES: dict[str, dict[str, str]] = {
         "accept_help": "one of two literal sentences",
     },
     "portal/gate.py": {"notice": "EXPIRY_MESSAGES or a literal: only this package sets it"},
+    "components/user_admin.py": {"old_role": "a role's label, or 'no role'"},
 }
 
 
