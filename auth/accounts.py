@@ -49,6 +49,12 @@ def identity_of(user: User, method: str) -> Identity:
 
 
 UNKNOWN_NAME_KEPT = 2
+# The demo seed's accounts (demo/seed.py) have public passwords: they sign in only in demo mode.
+DEMO_EMAIL_DOMAIN = "vesper-demo.example"
+
+
+def is_demo_account(user: User) -> bool:
+    return bool(user.email) and user.email.endswith("@" + DEMO_EMAIL_DOMAIN)
 
 
 def unknown_name_for_audit(typed: str) -> str:
@@ -93,6 +99,12 @@ def sign_in_with_password(
             now,
         )
         return SignInResult(SignInOutcome.LOCKED)
+
+    if is_demo_account(user) and not settings.demo:
+        # Its password is printed in the README: outside demo mode it is no key at all.
+        verify_password(user.password_hash, password)
+        _record_for(session, user, AuditAction.SIGN_IN_FAILED, {"reason": "demo account, demo mode off"}, now)
+        return SignInResult(SignInOutcome.WRONG)
 
     if not verify_password(user.password_hash, password):
         user.failed_attempts += 1

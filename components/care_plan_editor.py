@@ -16,7 +16,7 @@ import streamlit as st
 from auth.identity import Identity
 from auth.refusal import Refusal
 from clinical.roles import Role
-from components import notices
+from components import notices, submit_once
 from components.plain_text import plain_table
 from db.engine import transaction
 from db.models import PlanItemKind, PlanItemStatus
@@ -84,6 +84,8 @@ def show(
     except Refusal as refusal:
         _saved(refusal.message, ok=False, key=key)
     else:
+        if edit.item_id is None:
+            submit_once.saved(_k(key, "new"))
         _saved("Plan item saved.", ok=True, key=key)
 
 
@@ -105,7 +107,8 @@ def _editor(plan: Sequence[PlanItemView], *, final: bool, key: str) -> _Edit | N
         key=_k(key, "choice"),
     )
     item = by_id.get(choice) if choice != _NEW else None
-    suffix = f"{choice}.{item.version}" if item else "new"
+    # A changed item's keys move with its version; a new item's with each item added (submit_once).
+    suffix = f"{choice}.{item.version}" if item else "new" + submit_once.round_suffix(_k(key, "new"))
     with st.form(_k(key, f"form.{suffix}"), enter_to_submit=False):
         kind = st.radio(
             "Kind",

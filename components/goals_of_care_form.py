@@ -20,7 +20,7 @@ from auth.identity import Identity
 from auth.refusal import Refusal
 from clinical import goals_of_care as gc
 from components import goals_of_care_fields as fields
-from components import refusals
+from components import refusals, submit_once
 from components.goals_of_care_view import render_content
 from components.plain_text import md_escape, plain_table
 from db.engine import transaction
@@ -279,19 +279,21 @@ def _addendum_box(addenda: Sequence[AddendumView], *, key: str) -> str | None:
     for a in addenda:
         st.markdown(f"**{md_escape(a.author_name)}**, {a.created_at:%d %b %Y %H:%M} UTC")
         st.text(a.text)
+    turn = submit_once.round_suffix(fields.widget_key(key, "addendum"))
     text = st.text_area(
         "Addendum",
-        key=fields.widget_key(key, "addendum"),
+        key=fields.widget_key(key, "addendum") + turn,
         max_chars=4000,
         help="A note added to the record. It does not change the signed content.",
     )
-    if st.button("Add addendum", key=fields.widget_key(key, "addendum_add")):
+    if st.button("Add addendum", key=fields.widget_key(key, "addendum_add") + turn):
         return text
     return None
 
 
 def _addendum_added(*, key: str) -> None:
-    st.session_state.pop(fields.widget_key(key, "addendum"), None)
+    # A new round: an empty box, and a second press of the old button (a double click) is ignored.
+    submit_once.saved(fields.widget_key(key, "addendum"))
     _state(key)["notice"] = "Addendum added."
     st.rerun()
 

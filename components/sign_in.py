@@ -7,6 +7,7 @@ import streamlit as st
 import settings as settings_module
 from auth.accounts import sign_in_with_password
 from auth.audit import AuditAction
+from auth.throttle import THROTTLE, TOO_MANY
 from components.plain_text import md_escape, plain_table
 from db.engine import transaction
 from portal import clock
@@ -38,6 +39,8 @@ def show() -> None:
     if submitted:
         if not username.strip() or not password:
             st.error("Enter your user name and password.")
+        elif not THROTTLE.admit(st.context.ip_address):
+            st.error(md_escape(TOO_MANY))
         else:
             with transaction() as session:
                 result = sign_in_with_password(session, username, password, settings, clock.now())

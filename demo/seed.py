@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from auth import audit
+from auth.accounts import DEMO_EMAIL_DOMAIN
 from auth.audit import AuditAction
 from auth.passwords import hash_password
 from clinical.alerts import AlertRule, Checkin, Finding, evaluate_checkin, missed_checkin, suppress_repeats
@@ -65,7 +66,6 @@ MAX_ALERT_CARE_EVENTS = 4
 ALERT_REPLAY_DAYS = 21
 # Long enough that every trend view (30/60/90 days) has a full window behind it.
 HISTORY_DAYS = 100
-DEMO_EMAIL_DOMAIN = "vesper-demo.example"
 
 
 @dataclass(frozen=True)

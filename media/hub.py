@@ -238,8 +238,10 @@ class MediaHub:
 
     def join(self, room_id: str, person: Person) -> JoinResult:
         self._ensure_started()  # the heartbeat sweeper runs on the loop
-        with self._lock:
-            return self._roster.join(room_id, person)
+        joined: list[JoinResult] = []
+        # As a change: a seat this person had (another tab) is replaced, and its media must end with it.
+        self._change(room_id, lambda: joined.append(self._roster.join(room_id, person)))
+        return joined[0]
 
     def leave(self, room_id: str, participant_id: str) -> None:
         self._change(room_id, lambda: self._roster.leave(room_id, participant_id))

@@ -22,6 +22,8 @@ from media.backend import (
 )
 
 PRESENT = (ParticipantState.IN_ROOM, ParticipantState.LOBBY)
+# Whoever a clinician sent away comes back to the lobby at most, never straight into the room.
+TURNED_AWAY = (ParticipantState.REMOVED, ParticipantState.DECLINED)
 
 MSG_JOINED = "You are in the meeting."
 MSG_WAITING = "Please wait: someone from the care team will let you in shortly."
@@ -123,16 +125,27 @@ class Roster:
     # -- joining and leaving ---------------------------------------------------------------------------------
 
     def join(self, room_id: str, person: Person) -> JoinResult:
+        """Seat `person`: in the room directly if they are a clinician on the care team who was never
+        removed or declined here, in the lobby otherwise. A person has one seat per room: joining again
+        (another tab, a reload) replaces the seat they had. The cap counts the people in the room; the
+        lobby holds up to as many again, so waiting relatives never lock the team out."""
         room = self.room(room_id)
         if room.ended:
             return JoinResult(JoinOutcome.ROOM_ENDED, None, MSG_ENDED)
-        if len(room.present()) >= room.cap:
+        theirs = [p for p in room.participants.values() if p.person.user_id == person.user_id]
+        turned_away = any(p.state in TURNED_AWAY for p in theirs)
+        direct = person.clinician and person.on_care_team and not turned_away
+        wanted = ParticipantState.IN_ROOM if direct else ParticipantState.LOBBY
+        others = [p for p in room.present() if p.state is wanted and p.person.user_id != person.user_id]
+        if len(others) >= room.cap:
             return JoinResult(JoinOutcome.ROOM_FULL, None, msg_full(room.cap))
-        direct = person.clinician and person.on_care_team
+        for seat in theirs:
+            if seat.state in PRESENT:
+                seat.state = ParticipantState.LEFT  # replaced by the seat below
         participant = Participant(
             participant_id=uuid.uuid4().hex,
             person=person,
-            state=ParticipantState.IN_ROOM if direct else ParticipantState.LOBBY,
+            state=wanted,
             joined_at=self._now(),
             last_seen=self._clock(),
         )
@@ -198,6 +211,9 @@ class Roster:
 
     def admit(self, room_id: str, by_participant_id: str, participant_id: str) -> None:
         self._moderator(room_id, by_participant_id)
+        room = self.room(room_id)
+        if sum(p.state is ParticipantState.IN_ROOM for p in room.participants.values()) >= room.cap:
+            raise ControlRefused(msg_full(room.cap))
         self._transition(room_id, participant_id, {ParticipantState.LOBBY}, ParticipantState.IN_ROOM)
 
     def decline(self, room_id: str, by_participant_id: str, participant_id: str) -> None:

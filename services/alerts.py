@@ -177,7 +177,9 @@ def action(session: Session, identity: Identity, alert_id: int, note: str, now: 
         AuditAction.ALERT_ACTIONED,
         alert,
         now,
-        note=cleaned,
+        # The note's length, not its words: the audit report is read by administrators, and the note is
+        # clinical text (it stays in alerts.action_note, behind care-team access).
+        note_chars=len(cleaned),
         minutes_to_intervention=minutes,
     )
     return alert

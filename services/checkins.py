@@ -312,17 +312,22 @@ def record_clinician_ratings(
         identity,
         AuditAction.CLINICAL_CREATE,
         rating,
+        # Which ratings were given, not their values: those are clinical, and stay in clinician_ratings.
         details={
-            "pcoc_phase": phase.value if phase else None,
-            "akps": akps_level,
-            "caregiver_burden_instrument": instrument,
-            "caregiver_burden_total": caregiver_burden_total,
+            "given": sorted(
+                name
+                for name, value in (
+                    ("pcoc_phase", phase),
+                    ("akps", akps_level),
+                    ("caregiver_burden", caregiver_burden_total),
+                )
+                if value is not None
+            ),
             "assessment_id": assessment_id,
         },
         now=now,
     )
     if phase is not None and phase is not patient.pcoc_phase:
-        previous = patient.pcoc_phase
         patient.pcoc_phase = phase
         audit.record_about(
             session,
@@ -330,7 +335,7 @@ def record_clinician_ratings(
             AuditAction.CLINICAL_UPDATE,
             patient,
             patient_id=patient.id,
-            details={"field": "pcoc_phase", "from": previous.value, "to": phase.value},
+            details={"field": "pcoc_phase"},
             now=now,
         )
     return rating

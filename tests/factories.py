@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import itertools
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
@@ -184,3 +185,23 @@ def goals_of_care_content(**overrides: object) -> dict[str, object]:
     }
     content.update(overrides)
     return content
+
+
+@dataclass(frozen=True)
+class SmallWard:
+    """Ids of a physician and a nurse on Ada Quillfeather's care team, and a conference in an hour,
+    chaired by the physician, with Ada on its agenda (presented by the nurse)."""
+
+    physician: int
+    nurse: int
+    ada: int
+    conference: int
+
+
+def small_ward(session: Session) -> SmallWard:
+    physician = user(session, "physician", Role.PHYSICIAN)
+    nurse = user(session, "nurse", Role.NURSE)
+    ada = patient(session, "Ada", "Quillfeather")
+    on_team(session, ada, physician, nurse)
+    meeting = conference(session, physician, "MDT", NOW + dt.timedelta(hours=1), (ada, nurse, "GoC"))
+    return SmallWard(physician.id, nurse.id, ada.id, meeting.id)

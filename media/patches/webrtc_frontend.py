@@ -201,11 +201,48 @@ def fix_frontend_source(source: str) -> str:
     return source
 
 
+# Vesper's own folder for it, never the shared temporary directory: there the copy had a predictable name
+# anyone on the machine could create first, and it was reused when its bundle alone matched.
+FRONTEND_HOME = Path(__file__).resolve().parents[2] / "var" / "webrtc-frontend"
+
+
+def private_dir(path: Path) -> Path:
+    """`path`, made if need be, owned by this process's user and closed to everyone else (mode 0700);
+    RuntimeError when another user owns it (it cannot be trusted, nor made private by us)."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    info = path.lstat()
+    if path.is_symlink() or info.st_uid != os.getuid():
+        raise RuntimeError(f"{path} is not Vesper's own folder (another owner, or a link): remove it")
+    if info.st_mode & 0o077:
+        path.chmod(0o700)
+    return path
+
+
+def _is_exact_copy(target: Path, dist: Path, bundle: Path, fixed: str) -> bool:
+    """Every file of the installed frontend is in `target`, byte for byte (the bundle with its fixes), and
+    nothing else is."""
+    if not target.is_dir() or target.is_symlink():
+        return False
+    expected = {p.relative_to(dist): p for p in dist.rglob("*") if p.is_file()}
+    found = {p.relative_to(target) for p in target.rglob("*") if p.is_file() or p.is_symlink()}
+    if found != set(expected):
+        return False
+    fixed_bytes = fixed.encode("utf-8")
+    for name, source in expected.items():
+        copy = target / name
+        want = fixed_bytes if source == bundle else source.read_bytes()
+        if copy.is_symlink() or copy.read_bytes() != want:
+            return False
+    return True
+
+
 def fixed_frontend_dir() -> Path:
     """A copy of streamlit-webrtc's frontend with the fixes applied, made once per bundle and fixes.
 
-    The copy lives in the temp directory, named after the installed version and a hash of the fixed bundle,
-    so a changed bundle or fix gets a new directory (and a new URL, so no browser reuses a cached copy).
+    The copy lives in FRONTEND_HOME (mode 0700, Vesper's user only), named after the installed version
+    and a hash of the fixed bundle, so a changed bundle or fix gets a new directory (and a new URL, so no
+    browser reuses a cached copy). Every file is checked against the installed frontend each time the
+    portal starts; a copy that differs in any file is made again.
     """
     version = importlib.metadata.version("streamlit-webrtc")
     if version != WEBRTC_FRONTEND_VERSION:
@@ -217,11 +254,11 @@ def fixed_frontend_dir() -> Path:
     bundle = _frontend_bundle(dist)
     fixed = fix_frontend_source(bundle.read_text(encoding="utf-8"))
     digest = hashlib.sha256(fixed.encode("utf-8")).hexdigest()[:16]
-    target = Path(tempfile.gettempdir()) / f"vesper-streamlit-webrtc-{version}-{digest}"
-    target_bundle = target / bundle.relative_to(dist)
-    if target_bundle.is_file() and target_bundle.read_text(encoding="utf-8") == fixed:
+    home = private_dir(FRONTEND_HOME)
+    target = home / f"{version}-{digest}"
+    if _is_exact_copy(target, dist, bundle, fixed):
         return target
-    staging = Path(tempfile.mkdtemp(prefix=target.name + ".", dir=target.parent))
+    staging = Path(tempfile.mkdtemp(prefix=target.name + ".", dir=home))
     try:
         shutil.copytree(dist, staging / "dist")
         (staging / "dist" / bundle.relative_to(dist)).write_text(fixed, encoding="utf-8")
@@ -229,7 +266,7 @@ def fixed_frontend_dir() -> Path:
         try:
             os.replace(staging / "dist", target)
         except OSError:  # another process made it at the same moment: theirs is the same
-            if not (target_bundle.is_file() and target_bundle.read_text(encoding="utf-8") == fixed):
+            if not _is_exact_copy(target, dist, bundle, fixed):
                 raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)

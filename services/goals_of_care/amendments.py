@@ -185,7 +185,7 @@ def answer_amendment(
         request,
         patient_id=patient_id,
         details={
-            "reason": request.answer_reason,
+            "reason_chars": len(request.answer_reason or ""),
             "resulting_version_id": request.resulting_version_id,
             "resulting_addendum_id": request.resulting_addendum_id,
         },

@@ -29,6 +29,7 @@ from auth.identity import Identity
 from auth.refusal import Refusal
 from clinical import goals_of_care as gc
 from clinical import typed_text
+from clinical.canonical import canonical_sha256
 from clinical.roles import CLINICAL_ROLES, Role
 from db import queries
 from db.models import ConferenceCase, PlanItem, PlanItemKind, PlanItemStatus, SignOff
@@ -324,11 +325,15 @@ def _audit_item(
     before: dict[str, Any] | None = None,
 ) -> None:
     after = _plan_view(item, {}).canonical()
-    details: dict[str, Any] = {"conference_id": item.conference_id, "version": item.version}
-    if before is None:
-        details["item"] = after
-    else:
-        details["changed"] = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    # Which fields changed and a hash of the item, not its words: the plan is clinical text, read on the
+    # Plan tab by the care team, while the audit report is read by administrators.
+    details: dict[str, Any] = {
+        "conference_id": item.conference_id,
+        "version": item.version,
+        "item_sha256": canonical_sha256(after),
+    }
+    if before is not None:
+        details["changed"] = sorted(k for k in after if before[k] != after[k])
     audit.record_by(
         session,
         identity,

@@ -370,7 +370,7 @@ def write_version(
         patient_id=patient_id,
         details={
             "version": saved.version_number,
-            "reason": reason,
+            "reason_chars": len(reason),
             "content_sha256": saved.content_sha256,
             "changed": [c.key for c in gc.diff(latest.content if latest else {}, stored)],
         },

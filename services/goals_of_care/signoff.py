@@ -371,8 +371,9 @@ def set_roles(
         list(dict.fromkeys(Role(r) for r in optional)),
     )
     problems = []
-    if not needed:
-        problems.append("At least one role must be required to sign")
+    # The floor: a physician and at least one other discipline sign every plan, whoever chairs.
+    if Role.PHYSICIAN not in needed or len(needed) < 2:
+        problems.append("A physician and at least one other discipline must be required to sign")
     if not_clinical := [r.label for r in needed + extra if r not in CLINICAL_ROLES]:
         problems.append(f"Only clinical roles sign the plan, not: {', '.join(not_clinical)}")
     if both := [r.label for r in needed if r in extra]:
@@ -380,6 +381,19 @@ def set_roles(
     if problems:
         raise SignOffRefused(problems)
     guards.serialise_writes(session)
+    signed = session.scalar(
+        select(SignOff.id)
+        .where(
+            SignOff.conference_id == conference_id,
+            SignOff.voided_at.is_(None),
+            SignOff.withdrawn_at.is_(None),
+        )
+        .limit(1)
+    )
+    if signed is not None:
+        raise SignOffRefused(
+            ["Someone has already signed at this conference, so who must sign can no longer change"]
+        )
     finalised_here = session.scalar(
         select(GoalsOfCareDocument.id)
         .where(GoalsOfCareDocument.final_conference_id == conference_id)
@@ -467,7 +481,7 @@ def _decide(
             "role": identity.role.value,
             "content_sha256": now_hash,
             "replaces": [s.id for s in mine],
-            **({"reason": reason} if reason else {}),
+            **({"reason_chars": len(reason)} if reason else {}),
         },
         now=now,
     )
@@ -557,6 +571,8 @@ def override_dissent(
     """The conference chair overrides a standing dissent, with a reason. The dissent stays visible."""
     row = _live_row(session, sign_off_id)
     _require_chair(session, identity, row.conference_id, "Only the conference chair can override a dissent.")
+    # The chair of a meeting may not be on this patient's care team: overriding needs both.
+    guards.require_care_team(session, identity, row.patient_id)
     text = _text(reason, "reason for overriding the dissent", REASON_MAX_CHARS, required=True)
     _lock_for_change(session, row)
     if row.decision is not SignOffDecision.DISSENT:
@@ -571,7 +587,7 @@ def override_dissent(
         identity,
         AuditAction.SIGNOFF_DISSENT_OVERRIDDEN,
         row,
-        details={"conference_id": row.conference_id, "reason": text},
+        details={"conference_id": row.conference_id, "reason_chars": len(text)},
         now=now,
     )
     return _after_change(session, identity, row, now)

@@ -12,8 +12,10 @@ from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as app_test_module
 
+from auth.throttle import SignInThrottle
 from clinical.roles import Role
 from components import media_tiles, video_room
+from components import sign_in as sign_in_screen
 from db.engine import PROJECT_ROOT, transaction
 from portal import room_hub
 from tests import factories
@@ -125,6 +127,8 @@ class _ServerThatHasRunAppPy(PagesManager):
 @pytest.fixture
 def app(clinic, monkeypatch) -> Callable[[], AppTest]:
     monkeypatch.setattr(app_test_module, "PagesManager", _ServerThatHasRunAppPy)
+    # A fresh sign-in throttle for each test: the process-wide one would count every other test's tries.
+    monkeypatch.setattr(sign_in_screen, "THROTTLE", SignInThrottle())
 
     def make() -> AppTest:
         at = AppTest.from_file(APP, default_timeout=30)

@@ -12,7 +12,16 @@ from auth.identity import Identity
 from clinical.roles import Role
 from components import family_summary
 from db.engine import transaction
-from db.models import AuditEvent, ConferenceCase, GoalsOfCareVersion, Patient, PlanItem, PlanItemKind, User
+from db.models import (
+    Addendum,
+    AuditEvent,
+    ConferenceCase,
+    GoalsOfCareVersion,
+    Patient,
+    PlanItem,
+    PlanItemKind,
+    User,
+)
 from services.goals_of_care import amendments, signoff
 from services.goals_of_care import plan as care_plan
 from services.goals_of_care import record as goc_service
@@ -193,6 +202,45 @@ def test_a_plan_item_is_added_for_the_conference(app, engine):
     assert not at.exception
     assert "Plan item saved." in page_text(at)
     assert "Arrange a family meeting about going home" in page_text(at)
+
+
+def _press_again(at: AppTest, button, typed) -> None:
+    """The second press of a double click: the browser sends the button it still shows, pressed, with the
+    text still in its box, before the page is redrawn. (AppTest's own click reads every widget of the old
+    page from a session the new run has moved on from, so the press is sent as the browser sends it.)"""
+    from streamlit.proto.WidgetStates_pb2 import WidgetStates
+
+    states = WidgetStates()
+    text = states.widgets.add()
+    text.id, text.string_value = typed.id, typed.value
+    press = states.widgets.add()
+    press.id, press.trigger_value = button.id, True
+    at._run(states)
+
+
+def test_a_double_click_on_save_adds_one_item_and_one_addendum(app, engine, clinic):
+    """Two presses of Save (a double click: the second press is sent from the page drawn before the first
+    save) stored a second row. The redrawn form has new keys, so the second press names nothing."""
+    at, pid = _page(app, engine, "physician")
+    typed = at.text_area(key=f"goc.{pid}.plan.text.new").set_value("Review the syringe driver daily")
+    save = by_label(at.button, "Save plan item")
+    save.click().run()
+    _press_again(at, save, typed)
+    with transaction(engine) as s:
+        texts = s.scalars(select(PlanItem.description)).all()
+    assert texts == ["Review the syringe driver daily"], f"a double click stored {len(texts)} plan items"
+
+
+def test_a_double_click_on_add_addendum_adds_one(app, engine, clinic):
+    pid = _finalised(engine, clinic)
+    at, _ = _page(app, engine, "nurse")
+    typed = at.text_area(key=f"goc.{pid}.form.addendum").set_value("Daughter asked for a copy.")
+    add = by_label(at.button, "Add addendum")
+    add.click().run()
+    _press_again(at, add, typed)
+    with transaction(engine) as s:
+        count = s.scalar(select(func.count()).select_from(Addendum))
+    assert count == 1, f"a double click stored {count} addenda"
 
 
 def test_an_action_item_without_owner_is_refused_and_nothing_is_saved(app, engine):

@@ -61,3 +61,25 @@ def test_every_role_can_sign_in(app):
         at = sign_in(app(), role.value)
         assert not at.exception, f"{role.value}: the first page after sign-in crashed"
         assert "Home" in [t.value for t in at.title], f"{role.value} should land on Home"
+
+
+def test_too_many_tries_wait_without_password_work_or_audit_rows(app, engine, monkeypatch):
+    """Past the limit the form says to wait, runs no argon2 check and writes nothing: a flood of guesses
+    must neither burn the server's processors nor fill the audit trail."""
+    from sqlalchemy import func, select
+
+    from auth.throttle import TOO_MANY, SignInThrottle
+    from components import sign_in as sign_in_screen
+    from db.engine import transaction
+    from db.models import AuditEvent
+
+    monkeypatch.setattr(sign_in_screen, "THROTTLE", SignInThrottle(per_address=100, overall=3))
+    at = app()
+    for attempt in range(3):
+        at = sign_in(at, "physician", f"guess-{attempt}")
+    with transaction(engine) as s:
+        before = s.scalar(select(func.count()).select_from(AuditEvent))
+    at = sign_in(at, "physician", "a-fourth-guess")
+    assert [shown(e.value) for e in at.error] == [TOO_MANY], "the fourth try in a minute should wait"
+    with transaction(engine) as s:
+        assert s.scalar(select(func.count()).select_from(AuditEvent)) == before, "a refused try wrote rows"

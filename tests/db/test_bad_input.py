@@ -32,14 +32,8 @@ BIDI = "Do not \u202eattempt\u202c CPR"  # a right-to-left override: the screen 
 @pytest.fixture
 def ward(engine):
     with transaction(engine) as s:
-        physician = factories.user(s, "physician", Role.PHYSICIAN)
-        nurse = factories.user(s, "nurse", Role.NURSE)
-        ada = factories.patient(s, "Ada", "Quillfeather")
-        factories.on_team(s, ada, physician, nurse)
-        conference = factories.conference(
-            s, physician, "MDT", NOW + dt.timedelta(hours=1), (ada, nurse, "GoC")
-        )
-        return {"physician": physician.id, "ada": ada.id, "conference": conference.id}
+        ward = factories.small_ward(s)
+    return {"physician": ward.physician, "ada": ward.ada, "conference": ward.conference}
 
 
 def _physician(ward) -> Identity:

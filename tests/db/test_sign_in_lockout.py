@@ -98,3 +98,19 @@ def test_an_old_hash_is_made_again_with_todays_parameters_at_sign_in(engine):
         stored = s.scalar(select(User.password_hash))
     assert stored != weak and "m=8," not in stored, "the password still has the old, weaker hash"
     assert _attempt(engine, PASSWORD, NOW + dt.timedelta(seconds=1)).outcome is SignInOutcome.OK
+
+
+def test_a_demo_account_signs_in_only_in_demo_mode(engine, monkeypatch):
+    """Demo passwords are public (the README prints them): outside demo mode they open nothing."""
+    from auth.accounts import DEMO_EMAIL_DOMAIN
+
+    with transaction(engine) as s:
+        factories.user(s, "nurse", Role.NURSE).email = f"nurse@{DEMO_EMAIL_DOMAIN}"
+    monkeypatch.delenv("VESPER_DEMO", raising=False)
+    refused = _attempt(engine, PASSWORD, NOW)
+    assert refused.outcome is SignInOutcome.WRONG and refused.identity is None
+    with transaction(engine) as s:
+        reasons = [e.details.get("reason") for e in s.scalars(select(AuditEvent))]
+    assert "demo account, demo mode off" in reasons, "the audit trail should say why"
+    monkeypatch.setenv("VESPER_DEMO", "1")
+    assert _attempt(engine, PASSWORD, NOW + dt.timedelta(seconds=1)).outcome is SignInOutcome.OK

@@ -213,6 +213,11 @@ def test_a_dissent_is_overridden_only_by_the_chair_with_a_reason(engine, case):
     assert blocked.consensus.missing_roles == () and not blocked.is_final
     with transaction(engine) as s, pytest.raises(AccessDenied):
         signoff.override_dissent(s, me(case, Role.PHYSICIAN), chaplain.sign_off_id, "I disagree", LATER)
+    # The chair is not on Ada's care team: chairing the meeting is not enough to override on her record.
+    with transaction(engine) as s, pytest.raises(AccessDenied):
+        signoff.override_dissent(s, chair(case), chaplain.sign_off_id, "Family agreed at the meeting", LATER)
+    with transaction(engine) as s:
+        factories.on_team(s, s.get(Patient, case["ada"]), s.get(User, case["chair"]))
     with transaction(engine) as s, pytest.raises(signoff.SignOffRefused):
         signoff.override_dissent(s, chair(case), chaplain.sign_off_id, "", LATER)
     assert not status(engine, case).is_final
@@ -325,3 +330,19 @@ def test_conferences_for_refuses_a_clinician_off_the_care_team(engine, case):
         signoff.conferences_for(s, chair(case), case["ada"], NOW)
     with transaction(engine) as s, pytest.raises(AccessDenied):
         signoff.conferences_for(s, me(case, Role.FAMILY), case["ada"], NOW)
+
+
+def test_required_roles_have_a_floor_and_freeze_once_someone_signed(engine, case):
+    """A chair could once require the chaplain alone, or change who signs after signatures were given."""
+    with transaction(engine) as s, pytest.raises(signoff.SignOffRefused, match="physician and at least one"):
+        signoff.set_roles(s, chair(case), case["conference"], [Role.CHAPLAIN], now=LATER)
+    with transaction(engine) as s, pytest.raises(signoff.SignOffRefused, match="physician and at least one"):
+        signoff.set_roles(s, chair(case), case["conference"], [Role.PHYSICIAN], now=LATER)
+    with transaction(engine) as s:
+        signoff.set_roles(s, chair(case), case["conference"], [Role.PHYSICIAN, Role.NURSE], now=LATER)
+    sign(engine, case, Role.NURSE)
+    with transaction(engine) as s, pytest.raises(signoff.SignOffRefused, match="already signed"):
+        signoff.set_roles(s, chair(case), case["conference"], [Role.PHYSICIAN, Role.PHARMACIST], now=LATER)
+    assert set(status(engine, case).roles) == {Role.PHYSICIAN, Role.NURSE}, (
+        "who signs changed after a signature"
+    )

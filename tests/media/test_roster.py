@@ -44,23 +44,62 @@ def test_care_team_clinicians_join_directly_everyone_else_waits(small_hub: Media
 def test_a_full_room_says_so_in_plain_words(small_hub: MediaHub):
     for name in ("Dr A", "Dr B", "Dr C"):
         assert small_hub.join(ROOM, person(name)).outcome is JoinOutcome.JOINED
-    full = small_hub.join(ROOM, person("Nephew", clinician=False, on_care_team=False))
+    full = small_hub.join(ROOM, person("Dr D"))
     assert full.outcome is JoinOutcome.ROOM_FULL and full.participant_id is None
     assert (
         full.message == "This meeting is full (3 people). Please ask the team to make room, then try again."
     )
     assert len(small_hub.snapshot(ROOM).participants) == 3, "the refused person must not appear anywhere"
+    # The lobby is not the room: a relative may wait until someone leaves (admitting is refused till then).
+    waiting = small_hub.join(ROOM, person("Nephew", clinician=False, on_care_team=False))
+    assert waiting.outcome is JoinOutcome.WAITING
 
 
-def test_the_default_cap_is_eight_and_the_lobby_counts(hub: MediaHub):
+def test_the_default_cap_is_eight_and_the_lobby_does_not_fill_it(hub: MediaHub):
+    """Eight tabs of one family account once filled the room and locked the clinicians out."""
     hub.join(ROOM, person("Dr A"))
     for i in range(7):
         assert (
             hub.join(ROOM, person(f"Guest {i}", clinician=False, on_care_team=False)).outcome
             is JoinOutcome.WAITING
         )
-    full = hub.join(ROOM, person("Dr B"))
+    assert hub.join(ROOM, person("Dr B")).outcome is JoinOutcome.JOINED, "waiting guests kept a doctor out"
+    for i in range(2, 8):
+        hub.join(ROOM, person(f"Dr {i}"))
+    full = hub.join(ROOM, person("Dr Nine"))
     assert full.outcome is JoinOutcome.ROOM_FULL and "(8 people)" in full.message
+
+
+def test_one_seat_per_person_per_room(small_hub: MediaHub):
+    """Joining again (a second tab, a reload) replaces the seat: one family account in eight tabs is one
+    person in the lobby, and the old tab is told it left."""
+    seats = [small_hub.join(ROOM, person("Wife", clinician=False, on_care_team=False)) for _ in range(8)]
+    assert all(s.outcome is JoinOutcome.WAITING for s in seats)
+    listed = [p for p in small_hub.snapshot(ROOM).participants if p.display_name == "Wife"]
+    assert [p.participant_id for p in listed] == [seats[-1].participant_id], "one person, one seat"
+    assert small_hub.heartbeat(ROOM, seats[0].participant_id) is ParticipantState.LEFT
+
+
+def test_removed_or_declined_come_back_to_the_lobby_at_most(small_hub: MediaHub):
+    doctor = small_hub.join(ROOM, person("Dr A")).participant_id
+    colleague = small_hub.join(ROOM, person("Dr B")).participant_id
+    small_hub.remove(ROOM, doctor, colleague)
+    again = small_hub.join(ROOM, person("Dr B"))
+    assert again.outcome is JoinOutcome.WAITING, "a removed clinician walked straight back into the room"
+    relative = small_hub.join(ROOM, person("Son", clinician=False, on_care_team=False)).participant_id
+    small_hub.decline(ROOM, doctor, relative)
+    assert small_hub.join(ROOM, person("Son", clinician=False, on_care_team=False)).outcome is (
+        JoinOutcome.WAITING
+    )
+
+
+def test_admitting_into_a_full_room_is_refused(small_hub: MediaHub):
+    doctor = small_hub.join(ROOM, person("Dr A")).participant_id
+    small_hub.join(ROOM, person("Dr B"))
+    small_hub.join(ROOM, person("Dr C"))
+    waiting = small_hub.join(ROOM, person("Wife", clinician=False, on_care_team=False)).participant_id
+    with pytest.raises(ControlRefused, match="full"):
+        small_hub.admit(ROOM, doctor, waiting)
 
 
 def test_only_clinicians_in_the_room_may_moderate(small_hub: MediaHub):

@@ -6,8 +6,10 @@ RIDE_OUT_DISCONNECTED), and the guards around them.
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -110,3 +112,27 @@ def test_webrtc_streamer_calls_the_fixed_frontend(monkeypatch: pytest.MonkeyPatc
     assert served.name == f"media.patches.webrtc_frontend.{webrtc_frontend.FIXED_FRONTEND_NAME}"
     # webrtc_streamer looks the component up in its module on every call.
     assert webrtc_frontend.WEBRTC_COMPONENT_FUNC in component.webrtc_streamer.__code__.co_names
+
+
+def test_the_copy_lives_in_a_folder_only_vesper_can_write_and_every_file_is_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """It came from a predictable temporary path, reused when its bundle alone matched: anyone on the
+    machine could have made that folder first and served their own script to every browser."""
+    assert not str(webrtc_frontend.FRONTEND_HOME).startswith(tempfile.gettempdir())
+    home = tmp_path / "var" / "webrtc-frontend"  # not the portal's own: a running server may serve that
+    monkeypatch.setattr(webrtc_frontend, "FRONTEND_HOME", home)
+    fixed = webrtc_frontend.fixed_frontend_dir()
+    assert fixed.parent == home
+    info = home.stat()
+    assert info.st_uid == os.getuid() and info.st_mode & 0o777 == 0o700, oct(info.st_mode)
+    # Any file changed, not only the bundle, and an extra file: the copy is made again.
+    page = fixed / "index.html"
+    page.write_bytes(b"<script>alert('not ours')</script>")
+    (fixed / "extra.js").write_text("alert('not ours')")
+    again = webrtc_frontend.fixed_frontend_dir()
+    assert b"not ours" not in (again / "index.html").read_bytes()
+    assert not (again / "extra.js").exists()
+    home.chmod(0o755)
+    webrtc_frontend.fixed_frontend_dir()
+    assert home.stat().st_mode & 0o777 == 0o700, "a folder opened to others is closed again"
