@@ -10,7 +10,7 @@ import settings as settings_module
 from auth.audit import AuditAction
 from auth.identity import Identity
 from components.plain_text import md_escape
-from portal.gate import current_identity, end_session
+from portal.gate import current_identity, end_session, finish_sign_out, logout_queued
 
 
 def show(identity: Identity) -> None:
@@ -19,7 +19,7 @@ def show(identity: Identity) -> None:
         st.caption(identity.role.label)
         if st.button("Sign out", key="vesper.sign_out"):
             end_session(AuditAction.SIGN_OUT)
-            st.rerun()
+            finish_sign_out()
     _watch_idle()
 
 
@@ -33,7 +33,9 @@ def _watch_idle() -> None:
     # activity, so a screen left open clears itself once the idle limit passes.
     @st.fragment(run_every=_watch_interval())
     def watch() -> None:
-        if current_identity(touch=False) is None:
+        if current_identity(touch=False) is None and not logout_queued():
+            # Signed out by the idle limit: draw the sign-in page. (With hospital sign-in the browser is
+            # already on its way to the logout route, and a rerun here would cancel that.)
             st.rerun(scope="app")
 
     watch()

@@ -65,7 +65,7 @@ def show() -> None:
 
 def show_no_access() -> None:
     """For someone the identity provider knows but the portal has no role for."""
-    from portal.gate import end_session
+    from portal.gate import end_session, finish_sign_out
 
     st.title("Vesper")
     st.warning("Ask your administrator for access.")
@@ -75,4 +75,4 @@ def show_no_access() -> None:
     )
     if st.button("Sign out"):
         end_session(AuditAction.SIGN_OUT)
-        st.rerun()
+        finish_sign_out()

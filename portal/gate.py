@@ -9,7 +9,7 @@ role may not open.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, NoReturn
 
 import streamlit as st
 
@@ -26,6 +26,7 @@ IDENTITY_KEY = "vesper.identity"
 CLOCK_KEY = "vesper.clock"
 NOTICE_KEY = "vesper.notice"
 OIDC_REFUSED_KEY = "vesper.oidc_refused"
+LOGOUT_QUEUED_KEY = "vesper.logout_queued"
 ACCESS_CHANGED_MESSAGE = (
     "You were signed out because an administrator changed your account. Please sign in again; if you "
     "cannot, ask your administrator."
@@ -52,7 +53,7 @@ def start_session(identity: Identity, signed_in_at: dt.datetime | None = None) -
 
 def end_session(action: AuditAction, details: dict[str, Any] | None = None) -> None:
     """Sign out: leave the meeting, audit, forget everything this session held, and drop the st.login
-    cookie when there is one."""
+    cookie when there is one. After that, call finish_sign_out(), never st.rerun() alone: see there."""
     identity: Identity | None = st.session_state.get(IDENTITY_KEY)
     call.hang_up(identity)
     if identity is not None:
@@ -62,6 +63,23 @@ def end_session(action: AuditAction, details: dict[str, Any] | None = None) -> N
     st.session_state.clear()
     if _oidc_logged_in():
         st.logout()
+        st.session_state[LOGOUT_QUEUED_KEY] = True
+
+
+def finish_sign_out() -> NoReturn:
+    """End this run after end_session(). With hospital sign-in, st.logout() has queued the browser's
+    redirect to Streamlit's logout route, which drops the 30-day sign-in cookie; an st.rerun() now would
+    start a new run that discards the queued redirect (4 times in 6 in a minimal app), and a reload would
+    sign the person straight back in. So the run simply stops and the browser follows the redirect. With a
+    Vesper password there is no redirect, and the page is drawn again, signed out."""
+    if st.session_state.get(LOGOUT_QUEUED_KEY):
+        st.stop()
+    st.rerun(scope="app")
+
+
+def logout_queued() -> bool:
+    """Whether this run queued the hospital sign-out redirect (a fragment must then not rerun the app)."""
+    return bool(st.session_state.get(LOGOUT_QUEUED_KEY))
 
 
 def _oidc_signed_in_at(claims: dict[str, Any]) -> dt.datetime | None:

@@ -390,6 +390,12 @@ class OidcProvider:
         status = _http_put_json(f"{self.url}/users/{sub}", dict(claims))
         assert status == 204, f"PUT /users/{sub} answered {status}"
 
+    def end_session(self, page: Page, timeout: float) -> None:
+        """On the provider's end-session page (where st.logout() sends the browser): press End session,
+        as a person confirming the sign-out at their hospital's provider would."""
+        expect(page.get_by_role("heading", name="End Session")).to_be_visible(timeout=timeout)
+        page.get_by_role("button", name="End session", exact=True).click()
+
     def authorize(self, page: Page, sub: str) -> None:
         """On the provider's authorization page: type the subject and press Authorize."""
         expect(page.get_by_role("heading", name="Authorize Client")).to_be_visible()
