@@ -679,3 +679,19 @@ class FamilyAcknowledgement(Base):
     content_sha256: Mapped[str] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(Text)
     acknowledged_at: Mapped[timestamp]
+
+
+class SignInActivity(Base):
+    """When a hospital (OIDC) sign-in was last used, in any tab (auth/sign_in_activity.py).
+
+    st.login's cookie outlives a closed tab by 30 days, and each new tab is a new Streamlit session with
+    an idle clock of its own; this row is the one clock all of them share. Keyed by the ID token's issuer,
+    subject and issue time: signing in again at the provider makes a new row.
+    """
+
+    __tablename__ = "sign_in_activity"
+
+    issuer: Mapped[str] = mapped_column(String(255), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(255), primary_key=True)
+    issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    last_activity: Mapped[timestamp]

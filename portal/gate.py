@@ -14,11 +14,13 @@ from typing import Any, NoReturn
 import streamlit as st
 
 import settings as settings_module
+from auth import sign_in_activity
 from auth.accounts import identity_from_oidc
-from auth.audit import AuditAction, record_by
+from auth.audit import AuditAction, record, record_by
 from auth.identity import Identity
 from auth.permissions import PageId, access_changed, may_open
-from auth.sessions import EXPIRY_MESSAGES, SessionClock
+from auth.sessions import EXPIRY_MESSAGES, Expiry, SessionClock
+from auth.sign_in_activity import SignInKey
 from db.engine import reading, transaction
 from portal import call, clock
 
@@ -27,6 +29,7 @@ CLOCK_KEY = "vesper.clock"
 NOTICE_KEY = "vesper.notice"
 OIDC_REFUSED_KEY = "vesper.oidc_refused"
 LOGOUT_QUEUED_KEY = "vesper.logout_queued"
+SIGN_IN_KEY = "vesper.sign_in_key"  # the hospital sign-in behind this session, and when it was last shared
 ACCESS_CHANGED_MESSAGE = (
     "You were signed out because an administrator changed your account. Please sign in again; if you "
     "cannot, ask your administrator."
@@ -98,12 +101,35 @@ def _resolve_oidc() -> None:
     if not _oidc_logged_in():
         return
     claims = st.user.to_dict()
+    settings = settings_module.load()
+    key = SignInKey.from_claims(claims)
+    now = clock.now()
     with transaction() as session:
-        identity = identity_from_oidc(session, claims, settings_module.load(), clock.now())
+        # A new tab of a sign-in nobody has used, in any tab, for the idle limit (a tab closed on a shared
+        # workstation, a cookie left behind): back through the identity provider, for a new sign-in.
+        if key is None or not sign_in_activity.may_open(session, key, now, settings.idle_timeout):
+            record(
+                session,
+                AuditAction.TIMEOUT,
+                actor_user_id=None,
+                actor_name=f"oidc:{claims.get('sub')}"[:200],
+                details={"reason": "idle in every tab"},
+                now=now,
+            )
+            stale = True
+        else:
+            stale = False
+            identity = identity_from_oidc(session, claims, settings, now)
+    if stale:
+        st.logout()
+        st.session_state[LOGOUT_QUEUED_KEY] = True
+        st.session_state[NOTICE_KEY] = EXPIRY_MESSAGES[Expiry.IDLE]
+        return
     if identity is None:
         st.session_state[OIDC_REFUSED_KEY] = True
         return
     start_session(identity, signed_in_at=_oidc_signed_in_at(claims))
+    st.session_state[SIGN_IN_KEY] = (key, now)
 
 
 def current_identity(*, touch: bool = True) -> Identity | None:
@@ -130,7 +156,18 @@ def current_identity(*, touch: bool = True) -> Identity | None:
         return None
     if touch:
         st.session_state[CLOCK_KEY] = session_clock.touched(current)
+        _share_activity(current)
     return identity
+
+
+def _share_activity(now: dt.datetime) -> None:
+    """Tell the other tabs of this hospital sign-in that it is in use (at most every TOUCH_EVERY)."""
+    held: tuple[SignInKey, dt.datetime] | None = st.session_state.get(SIGN_IN_KEY)
+    if held is None or now - held[1] < sign_in_activity.TOUCH_EVERY:
+        return
+    with transaction() as session:
+        sign_in_activity.touch(session, held[0], now)
+    st.session_state[SIGN_IN_KEY] = (held[0], now)
 
 
 def oidc_refused() -> bool:

@@ -6,6 +6,7 @@ provider knows but who has no portal role is told to ask for access and sees no 
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import pytest
@@ -95,10 +96,12 @@ def _hospital_physician(provider: OidcProvider) -> str:
     return sub
 
 
-def _signed_out_after_a_reload(page: Page, server: AppServer, provider: OidcProvider) -> None:
+def _signed_out_after_a_reload(
+    page: Page, server: AppServer, provider: OidcProvider, within_ms: float = SIGN_OUT_MS
+) -> None:
     """Signed out at the provider too, back on the sign-in page, and still signed out after a reload: the
     st.login cookie is gone, not just the page. (The dropped redirect never reached the provider.)"""
-    provider.end_session(page, SIGN_OUT_MS)
+    provider.end_session(page, within_ms)
     page.wait_for_url(f"{server.url}/**")
     wait_for_app(page)
     expect(page.get_by_role("button", name=HOSPITAL_BUTTON, exact=True)).to_be_visible()
@@ -134,3 +137,32 @@ def test_hospital_idle_time_out_stays_signed_out_after_a_reload(
     expect(page.get_by_test_id("stMain").get_by_role("heading", level=1)).to_contain_text("Home")
     # Nobody touches the page: the session bar's idle watch signs her out after 15 s.
     _signed_out_after_a_reload(page, server, oidc_provider)
+
+
+def test_a_new_tab_after_every_tab_lay_idle_goes_back_through_the_provider(
+    page: Page, app_server: AppServerFactory, oidc_provider: OidcProvider
+) -> None:
+    """st.login's cookie outlives a closed tab by 30 days, and each new tab started its own idle clock: the
+    next person at a shared workstation opened the portal as the last user. Now the sign-in's idle clock
+    is shared by its tabs and kept on the server."""
+    server = app_server(
+        secrets_toml=auth_secrets_toml(oidc_provider), env={"VESPER_IDLE_TIMEOUT_MINUTES": "0.5"}
+    )
+    sub = _hospital_physician(oidc_provider)
+    sign_in_with_hospital_account(page, server, oidc_provider, sub)
+    home = page.get_by_test_id("stMain").get_by_role("heading", level=1)
+    expect(home).to_contain_text("Home")
+    # A second tab straight away shares the sign-in: it is in use.
+    second = page.context.new_page()
+    second.goto(server.url)
+    wait_for_app(second)
+    expect(second.get_by_test_id("stMain").get_by_role("heading", level=1)).to_contain_text("Home")
+    # Both tabs closed (left for a blank page) before their own idle watch could sign anyone out; the
+    # cookie stays in the browser.
+    second.close()
+    page.goto("about:blank")
+    time.sleep(35)  # longer than the 30 s idle limit: what is measured, not a wait for the UI
+    later = page.context.new_page()
+    later.goto(server.url)
+    # At once, not after this tab's own idle limit (which would sign it out whatever the others did).
+    _signed_out_after_a_reload(later, server, oidc_provider, within_ms=15_000)
