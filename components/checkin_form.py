@@ -402,7 +402,8 @@ def _done(state: dict[str, Any], clinician: bool, key: str) -> None:
     st.success(THANK_YOU)
     if result is not None and result.alerts:
         if clinician:
-            lines = "\n".join(f"- {RULE_LABELS[a.rule]}: {a.message}" for a in result.alerts)
+            # An alert's message can quote the "other problem" as typed: escaped like any typed text.
+            lines = "\n".join(f"- {RULE_LABELS[a.rule]}: {md_escape(a.message)}" for a in result.alerts)
             st.warning(f"This check-in raised {len(result.alerts)} alert(s) for the care team:\n\n{lines}")
         else:
             st.info(FAMILY_TOLD)

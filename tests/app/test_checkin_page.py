@@ -23,7 +23,7 @@ from db.models import (
     User,
 )
 from tests import factories
-from tests.app.conftest import by_label, page_text, sign_in
+from tests.app.conftest import by_label, page_text, shown, sign_in
 
 
 @pytest.fixture
@@ -188,7 +188,7 @@ def test_clinician_checkin_shows_the_alert_text_and_records_phase_and_akps(app, 
     assert not at.exception
     assert [s.value for s in at.success] == [THANK_YOU]
     [warning] = at.warning
-    assert "Severe symptom: Pain 9/10 (severe)" in warning.value, "clinicians see the alert itself"
+    assert "Severe symptom: Pain 9/10 (severe)" in shown(warning.value), "clinicians see the alert itself"
     with transaction(engine) as s:
         ben = s.get(Patient, family_of_ben)
         rating = s.scalar(select(ClinicianRating))

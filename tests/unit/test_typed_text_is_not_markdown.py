@@ -123,7 +123,7 @@ SAFE_NAMES: dict[str, dict[str, str]] = {
     "components/conference_outcomes.py": {"due": "a due date in words"},
     "components/goals_of_care_history.py": {"before": "a version number", "after": "a version number"},
     "components/checkin_form.py": {
-        "lines": "alert rule labels and scores, each md_escape'd where typed (the list above it)",
+        "lines": "alert rule labels and each alert's message through md_escape (the list above it)",
         "other": "md_escape'd where it is read from the form state",
         "label": "an ESAS item's label or 'other problem'",
     },
