@@ -35,7 +35,7 @@ reseed: migrate
 	VESPER_DEMO=1 $(PY) -m demo.seed --reseed
 
 verify-audit: $(RUNTIME_STAMP)
-	$(PY) -m auth.audit verify
+	$(PY) -m auth.audit_verify verify
 
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -q && apt-get install -y -q chromium; }

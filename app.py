@@ -5,10 +5,12 @@ This is the only router. Each page file still checks access itself (see portal/g
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import streamlit as st
 
+from auth import audit_keys
 from auth.permissions import PageId, pages_for
 from components import call_bar, session_bar, sign_in
 from portal.gate import current_identity, oidc_refused
@@ -47,6 +49,18 @@ PAGES: dict[PageId, dict[str, str]] = {
 st.set_page_config(
     page_title="Vesper", page_icon=str(Path(__file__).parent / "assets" / "favicon.png"), layout="wide"
 )
+
+# Every sign-in is audited, so without a usable audit key nobody could use the portal anyway: say so once,
+# plainly, rather than fail at the first click. The detail goes to the server's log, not to the browser.
+try:
+    audit_keys.load()
+except audit_keys.AuditKeyProblem:
+    logging.getLogger("vesper").exception("No usable audit key")
+    st.error(
+        "Vesper is not set up to keep its audit trail, so it cannot open. An administrator needs to set "
+        "the audit key (docs/security.md, The audit trail)."
+    )
+    st.stop()
 
 identity = current_identity()
 if identity is None:

@@ -97,6 +97,12 @@ class Settings(_FromEnvironment):
     database_url: str | None = _variable(
         "DATABASE_URL", None, "SQLAlchemy URL of the database; default is SQLite at var/vesper.db."
     )
+    # Read by db/migrations/env.py, like DATABASE_URL by db.engine; listed here with the rest.
+    migration_database_url: str | None = _variable(
+        "MIGRATION_DATABASE_URL",
+        None,
+        "SQLAlchemy URL the migrations connect with, as the tables' owner; default is DATABASE_URL.",
+    )
     demo: bool = _variable(
         "VESPER_DEMO", False, "1 turns on demo mode: demo accounts are seeded and listed on the sign-in page."
     )
@@ -134,6 +140,33 @@ class Settings(_FromEnvironment):
     room_cap: int = _variable(
         "VESPER_ROOM_CAP", 8, "Most people in one video room, lobby included (default 8)."
     )
+    # The audit chain's key and checkpoints: read by auth/audit_keys.py and auth/audit_checkpoints.py
+    # themselves (auth lies above settings); fields so that they are listed, and a mistyped interval stops
+    # the portal in plain words.
+    audit_key: str | None = _variable(
+        "VESPER_AUDIT_KEY",
+        None,
+        "Key of the audit chain's HMAC, as <key id>:<secret of 32 or more characters> (or [audit] key in "
+        "secrets.toml). Required on PostgreSQL; the embedded SQLite database makes one in var/audit.key.",
+    )
+    audit_retired_keys: str | None = _variable(
+        "VESPER_AUDIT_RETIRED_KEYS",
+        None,
+        "Earlier audit keys, comma-separated <key id>:<secret>, so that events signed before a rotation "
+        "still verify (default none).",
+    )
+    audit_checkpoints: str | None = _variable(
+        "VESPER_AUDIT_CHECKPOINTS",
+        None,
+        "File the audit chain's signed checkpoints are appended to; keep it off the database's machine "
+        "(default var/audit-checkpoints.jsonl).",
+    )
+    audit_checkpoint_seconds: float = _variable(
+        "VESPER_AUDIT_CHECKPOINT_SECONDS",
+        60.0,
+        "Most seconds between checkpoints of the audit chain while events are recorded; 0 for one after "
+        "every event (default 60).",
+    )
 
     # Values given as Python objects (Settings(idle_timeout=...)) pass through to pydantic's own checks.
 
@@ -162,6 +195,20 @@ class Settings(_FromEnvironment):
     def _count(cls, value: object, info: ValidationInfo) -> object:
         # A number above zero, cut to a whole one ("2.5" people is 2), as it always was.
         return int(_positive_number(_name(cls, info), value)) if isinstance(value, str) else value
+
+    @field_validator("audit_checkpoint_seconds", mode="before")
+    @classmethod
+    def _seconds(cls, value: object, info: ValidationInfo) -> object:
+        if not isinstance(value, str):
+            return value
+        raw = _stripped(value)
+        try:
+            seconds = float(raw)
+        except ValueError:
+            seconds = -1.0
+        if not seconds >= 0:
+            raise ValueError(f"{_name(cls, info)} must be a number of seconds, 0 or more, got {raw!r}")
+        return seconds
 
     @field_validator("roles_claim", mode="before")
     @classmethod

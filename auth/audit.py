@@ -1,41 +1,31 @@
-"""The audit trail: append-only, hash-chained, verifiable.
+"""The audit trail: append-only, chained by a keyed hash, verifiable.
 
-Each row stores SHA-256(previous row's hash + canonical JSON of this event). Changing, inserting or
-removing any row behind the portal's back breaks the chain at that row, and `verify` names it.
+Each row stores HMAC-SHA256(key, previous row's hash + canonical JSON of this event), the key living
+outside the database (auth/audit_keys.py). Changing, inserting or removing any row behind the portal's back
+breaks the chain at that row; removing the newest rows is found against checkpoints of the chain's head
+kept outside the database (auth/audit_checkpoints.py). auth/audit_verify.py checks both:
 
-    python -m auth.audit verify      # exit 0 and "intact", or exit 1 and the first broken link
+    python -m auth.audit_verify verify       # exit 0 "intact", or exit 1 naming the event and what happened
+    python -m auth.audit_verify checkpoint   # append a checkpoint of the head now (for a scheduler)
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
-import functools
 import json
 import re
-import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
-from sqlalchemy import (
-    ColumnElement,
-    Select,
-    String,
-    Text,
-    bindparam,
-    func,
-    insert,
-    literal_column,
-    select,
-    text,
-)
+from sqlalchemy import Select, insert, select, text
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.dml import ReturningInsert
 
+from auth import audit_checkpoints, audit_keys
+from auth.audit_keys import AuditKey
 from clinical.canonical import canonical_json, sha256_hex
-from db.engine import SQLITE_SHA256_FUNCTION, after_commit, database_key, execute_core
+from db.engine import after_commit, database_identity, database_key, execute_core
 from db.models import AuditEvent
 from shared_cache import SharedCache
 
@@ -229,8 +219,9 @@ class UnknownAuditAction(ValueError):
 
 
 def event_payload(event: AuditEvent) -> dict[str, Any]:
-    """The fields covered by the hash: everything but the id and the hashes themselves."""
-    return {
+    """The fields covered by the hash: everything but the id and the hashes themselves. The key's id is
+    covered too, for events signed with a key (events from before the chain was keyed have none)."""
+    payload = {
         "occurred_at": event.occurred_at.astimezone(dt.UTC).isoformat(),
         "actor_user_id": event.actor_user_id,
         "actor_name": event.actor_name,
@@ -240,11 +231,22 @@ def event_payload(event: AuditEvent) -> dict[str, Any]:
         "target_id": event.target_id,
         "details": event.details,
     }
+    if event.key_id is not None:
+        payload["key_id"] = event.key_id
+    return payload
 
 
 def chain_hash(prev_hash: str, payload: dict[str, Any]) -> str:
-    """SHA-256 of the previous hash followed by the event's canonical JSON (as the INSERT computes it)."""
+    """SHA-256 of the previous hash followed by the event's canonical JSON: the unkeyed hash of the events
+    recorded before the chain was keyed (migration 0012). Anyone could compute it again after an edit."""
     return sha256_hex(prev_hash + canonical_json(payload))
+
+
+def keyed_hash(key: AuditKey, prev_hash: str, payload: dict[str, Any]) -> str:
+    """HMAC-SHA256, under the audit key, of the previous hash followed by the event's canonical JSON: what
+    each event has stored since the chain was keyed. Without the key nobody can make an edited event, or
+    the events after it, check again."""
+    return key.sign(prev_hash + canonical_json(payload))
 
 
 def lock_chain(session: Session) -> None:
@@ -262,54 +264,9 @@ _CHAIN_LOCK = {
     "sqlite": text("UPDATE alembic_version SET version_num = version_num WHERE 1 = 0"),
 }
 
-
-# The columns record() binds per call; prev_hash and hash are computed by the INSERT itself.
-_EVENT_FIELDS = (
-    "occurred_at",
-    "actor_user_id",
-    "actor_name",
-    "action",
-    "patient_id",
-    "target_type",
-    "target_id",
-    "details",
-)
-
-
-def _sha256_hex(dialect: str, value: ColumnElement[str]) -> ColumnElement[str]:
-    """SQL for the lowercase hex SHA-256 of the UTF-8 bytes of `value`: what chain_hash computes."""
-    if dialect == "postgresql":
-        digest = func.sha256(func.convert_to(value, literal_column("'UTF8'")))
-        return func.encode(digest, literal_column("'hex'"), type_=String)
-    return getattr(func, SQLITE_SHA256_FUNCTION)(value, type_=String)
-
-
-@functools.cache
-def _append_statement(dialect: str) -> ReturningInsert[tuple[int, str, str]]:
-    """INSERT ... SELECT that reads the last hash and chains onto it in one statement.
-
-    One round trip instead of a read then an ORM flush. record() takes the chain lock first, so no other
-    writer can append between the read and the insert.
-    """
-    # The table, not the mapped class: a Core statement, run on the session's connection (execute_core).
-    table = AuditEvent.__table__
-    columns = table.c
-    last_hash = select(columns.hash).order_by(columns.id.desc()).limit(1).scalar_subquery()
-    # A subquery, so the previous hash is read once and the same value is both stored and hashed.
-    chain = select(
-        func.coalesce(last_hash, bindparam("genesis", GENESIS_HASH, type_=String)).label("prev")
-    ).subquery("p")
-    chained = chain.c.prev.concat(bindparam("payload_json", type_=Text))
-    source = select(
-        *(bindparam(name, type_=columns[name].type) for name in _EVENT_FIELDS),
-        chain.c.prev,
-        _sha256_hex(dialect, chained),
-    )
-    return (
-        insert(table)
-        .from_select([*_EVENT_FIELDS, "prev_hash", "hash"], source)
-        .returning(columns.id, columns.prev_hash, columns.hash)
-    )
+_EVENTS = AuditEvent.__table__
+_LAST_HASH = select(_EVENTS.c.hash).order_by(_EVENTS.c.id.desc()).limit(1)
+_APPEND = insert(_EVENTS).returning(_EVENTS.c.id)
 
 
 class About(TypedDict, total=False):
@@ -348,13 +305,19 @@ def record(
         # Stored as it reads back (e.g. dates as strings), so verify() hashes exactly what was hashed here.
         "details": json.loads(canonical_json(about.get("details") or {})),
     }
+    keys = audit_keys.load()
+    values["key_id"] = keys.current.key_id
     event = AuditEvent(**values)
-    # The very payload verify() rebuilds from the stored row, so the SQL hash equals chain_hash's.
-    payload_json = canonical_json(event_payload(event))
     lock_chain(session)
-    dialect = session.get_bind().dialect.name
-    row = execute_core(session, _append_statement(dialect), {**values, "payload_json": payload_json}).one()
-    event.id, event.prev_hash, event.hash = row
+    # Read under the chain lock: no other writer appends between this read and the insert. The hash is
+    # taken here, not by the database, so the key never reaches the database (or its logs).
+    prev_hash = execute_core(session, _LAST_HASH).scalar() or GENESIS_HASH
+    event.prev_hash = prev_hash
+    event.hash = keyed_hash(keys.current, prev_hash, event_payload(event))
+    row_values = {**values, "prev_hash": event.prev_hash, "hash": event.hash}
+    event.id = execute_core(session, _APPEND, row_values).scalar_one()
+    head = (database_identity(session), event.id, event.hash)
+    after_commit(session, lambda: audit_checkpoints.when_due(*head, keys.current))
     return event
 
 
@@ -444,45 +407,6 @@ def record_patient_view(
     return record_view(session, identity, AuditAction.PATIENT_VIEWED, details=details, now=now, **about)
 
 
-@dataclass(frozen=True)
-class VerifyResult:
-    intact: bool
-    rows_checked: int
-    broken_id: int | None = None
-    reason: str = ""
-
-    def message(self) -> str:
-        if self.intact:
-            return f"Audit chain intact: {self.rows_checked} events checked."
-        return f"Audit chain BROKEN at event id {self.broken_id}: {self.reason}"
-
-
-def verify_events(events: Iterable[AuditEvent]) -> VerifyResult:
-    prev = GENESIS_HASH
-    count = 0
-    for event in events:
-        count += 1
-        if event.prev_hash != prev:
-            return VerifyResult(
-                False,
-                count,
-                event.id,
-                "its link to the previous event does not match (a row was removed or inserted)",
-            )
-        if chain_hash(prev, event_payload(event)) != event.hash:
-            return VerifyResult(
-                False, count, event.id, "its content does not match its hash (the row was edited)"
-            )
-        prev = event.hash
-    return VerifyResult(True, count)
-
-
-def verify(session: Session) -> VerifyResult:
-    return verify_events(
-        session.scalars(select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=1000))
-    )
-
-
 def report_query(
     *,
     actor_user_id: int | None = None,
@@ -510,20 +434,3 @@ def report_query(
 def report(session: Session, **filters: Any) -> list[AuditEvent]:
     """The audit report's rows, newest first; filters as for report_query."""
     return list(session.scalars(report_query(**filters)).all())
-
-
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv != ["verify"]:
-        print("usage: python -m auth.audit verify", file=sys.stderr)
-        return 2
-    from db.engine import transaction
-
-    with transaction() as session:
-        result = verify(session)
-    print(result.message())
-    return 0 if result.intact else 1
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -13,8 +13,6 @@ import psycopg
 from sqlalchemy import Engine, Executable, Result, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from clinical.canonical import sha256_hex
-
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "vesper.db"
 
@@ -23,19 +21,7 @@ def database_url() -> str:
     return os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
 
 
-# SQLite has no built-in hash function; auth.audit computes each event's chain hash inside its INSERT, as
-# PostgreSQL does with sha256(), so the function must exist on every connection.
-SQLITE_SHA256_FUNCTION = "vesper_sha256"
-
-
-def _sha256_hex(value: str | None) -> str | None:
-    return None if value is None else sha256_hex(value)
-
-
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-    # Declared deterministic (it is) so SQLite may evaluate it once per distinct input and allow it in
-    # indexes and constraints, as it would a built-in.
-    dbapi_connection.create_function(SQLITE_SHA256_FUNCTION, 1, _sha256_hex, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -75,6 +61,16 @@ def database_key(session: Session) -> str:
     """Which database a session reads, for process-wide caches keyed per database (tests run several in one
     process): its URL without the password."""
     return session.get_bind().url.render_as_string(hide_password=True)
+
+
+def database_identity(session: Session) -> str:
+    """Which database a session reads, whoever it connects as: the SQLite file's absolute path, or the
+    PostgreSQL server and database. The portal's role and the owner see the same audit chain, so its
+    checkpoints (auth/audit_checkpoints.py) name the database this way."""
+    url = session.get_bind().url
+    if url.get_backend_name() == "sqlite":
+        return f"sqlite:{Path(url.database or ':memory:').resolve()}"
+    return url.set(username=None, password=None).render_as_string(hide_password=True)
 
 
 def get_engine() -> Engine:

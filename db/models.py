@@ -591,7 +591,9 @@ class Consent(Base):
 
 
 class AuditEvent(Base):
-    """Append-only. The database itself refuses UPDATE and DELETE (triggers, see the first migration).
+    """Append-only. The database itself refuses UPDATE and DELETE (triggers, see the first migration), and
+    on SQLite an INSERT that would replace a row (migration 0012). key_id names the audit key the row's
+    hash was taken with (auth/audit_keys.py); None for rows from before the chain was keyed.
 
     actor_user_id and patient_id are deliberately not foreign keys: an audit row must outlive the rows it
     speaks of, and a cascading delete would otherwise try (and fail) to remove it.
@@ -610,6 +612,7 @@ class AuditEvent(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    key_id: Mapped[str | None] = mapped_column(String(40))
 
 
 class ConferenceSignoffRole(Base):

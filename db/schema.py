@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 from alembic import command
 from alembic.config import Config
 
@@ -11,20 +9,15 @@ from db.engine import PROJECT_ROOT
 
 
 def alembic_config(url: str) -> Config:
-    """An Alembic config for `url`. env.py reads DATABASE_URL, so this sets it for the process."""
+    """An Alembic config that migrates `url`, whatever DATABASE_URL and MIGRATION_DATABASE_URL say: env.py
+    reads the URL from the config's attributes before either variable."""
     config = Config(str(PROJECT_ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(PROJECT_ROOT / "db" / "migrations"))
-    os.environ["DATABASE_URL"] = url
+    # The name env.py's URL_ATTRIBUTE holds (env.py runs Alembic's context on import, so it is not imported).
+    config.attributes["database_url"] = url
     return config
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    """Upgrade `url` to `revision`, leaving DATABASE_URL as it was before."""
-    previous = os.environ.get("DATABASE_URL")
-    try:
-        command.upgrade(alembic_config(url), revision)
-    finally:
-        if previous is None:
-            os.environ.pop("DATABASE_URL", None)
-        else:
-            os.environ["DATABASE_URL"] = previous
+    """Upgrade `url` to `revision`. No environment variable is read or changed."""
+    command.upgrade(alembic_config(url), revision)

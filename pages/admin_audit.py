@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from auth.audit import AuditAction, record, report, verify
+from auth.audit import AuditAction, record, report
+from auth.audit_verify import verify
 from auth.permissions import PageId
 from components import audit_report
 from db.engine import transaction

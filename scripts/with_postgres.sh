@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Run a command with a throwaway PostgreSQL 15 cluster on a loopback port, then stop and remove it,
-# whatever the command's outcome. The cluster's URL is passed as VESPER_TEST_PG_URL.
+# whatever the command's outcome. The cluster's URL is passed as VESPER_TEST_PG_URL: the superuser, who
+# creates the test databases and runs the migrations, so owns the tables. The portal's own login role,
+# vesper_app (a member of vesper_portal, which migration 0011 grants to: db/roles.py), is passed as
+# VESPER_TEST_PG_PORTAL_USER; the tests connect as it wherever they stand in for the portal.
 set -euo pipefail
 
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
@@ -29,6 +32,14 @@ as_postgres "$PG_BIN/pg_ctl" -D "$DATA_DIR/data" -l "$DATA_DIR/server.log" -w -t
   -o "-h 127.0.0.1 -p $PORT -k $DATA_DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null \
   || { cat "$DATA_DIR/server.log" >&2; exit 1; }
 
+# Created here, before any migration, as a DBA would (docs/operations.md, "Two database URLs"). Loopback
+# authentication is trust, so the login role needs no password.
+as_postgres "$PG_BIN/psql" -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -q -v ON_ERROR_STOP=1 \
+  -c "CREATE ROLE vesper_portal NOLOGIN" \
+  -c "CREATE ROLE vesper_app LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE IN ROLE vesper_portal" >/dev/null \
+  || { cat "$DATA_DIR/server.log" >&2; exit 1; }
+
 export VESPER_TEST_PG_URL="postgresql+psycopg://postgres@127.0.0.1:$PORT/postgres"
+export VESPER_TEST_PG_PORTAL_USER=vesper_app
 echo "PostgreSQL 15 throwaway cluster on 127.0.0.1:$PORT" >&2
 "$@"

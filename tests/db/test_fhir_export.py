@@ -10,7 +10,7 @@ import pytest
 from fhir.resources.R4B.bundle import Bundle
 from sqlalchemy import select
 
-from auth import audit
+from auth import audit_verify
 from auth.identity import Identity
 from clinical.roles import Role
 from db.engine import transaction
@@ -146,7 +146,7 @@ def test_a_final_record_exports_final_and_the_export_is_audited(engine, case):
         event = s.scalar(select(AuditEvent).where(AuditEvent.action == "fhir_exported"))
         assert (event.actor_name, event.patient_id, event.details["provenance"]) == ("system", case["ada"], 3)
         assert event.details["run_by"] == "ops-test", "the trail must say who took the record out of Vesper"
-        assert audit.verify(s).intact
+        assert audit_verify.verify(s).intact
 
 
 def test_the_command_prints_json_or_a_plain_error_with_exit_2(engine, case, db_url, monkeypatch, capsys):

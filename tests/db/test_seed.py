@@ -15,7 +15,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 import demo.seed
-from auth import audit
+from auth import audit, audit_verify
 from auth.passwords import verify_password
 from clinical.alerts import AlertRule, missed_checkin
 from clinical.roles import Role
@@ -374,7 +374,7 @@ def test_reseed_replaces_the_data_and_keeps_the_audit_trail(engine: Engine, seed
         summary = reseed(session, NOW)
     with transaction(engine) as session:
         events = session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
-        verdict = audit.verify(session)
+        verdict = audit_verify.verify(session)
         scores_after = _score_rows(session)
         alerts_after = _alert_rows(session)
 

@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # Layers whose exceptions reach a screen. media/ imports nothing of ours, so its ControlRefused stays apart.
 REFUSING = ("auth", "services", "interop")
 # Exceptions that are not said to a person: a programming error, caught by no screen.
-NOT_REFUSALS = {"auth.audit.UnknownAuditAction"}
+# AuditKeyProblem: a missing or malformed audit key, said at start-up (app.py) and by the audit command.
+NOT_REFUSALS = {"auth.audit.UnknownAuditAction", "auth.audit_keys.AuditKeyProblem"}
 
 
 def _modules() -> list[str]:

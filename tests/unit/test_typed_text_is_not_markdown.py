@@ -64,8 +64,8 @@ RENDERS_MARKDOWN = {
 }
 # Keyword arguments rendered as Markdown wherever they appear.
 MARKDOWN_KEYWORDS = {"body", "label", "help"}
-# Modules whose `.table(...)` is not Streamlit's.
-NOT_STREAMLIT = {"pa", "pd", "np", "alt"}
+# Modules whose `.table(...)` (or `.write(...)`: os.write writes bytes to a file) is not Streamlit's.
+NOT_STREAMLIT = {"pa", "pd", "np", "alt", "os"}
 
 ESCAPES = {"md_escape", "plain_table"}
 
