@@ -13,6 +13,7 @@ import streamlit as st
 from auth import audit_keys
 from auth.permissions import PageId, pages_for
 from components import call_bar, session_bar, sign_in
+from portal import provider_refusals
 from portal.gate import current_identity, oidc_refused
 
 PAGES: dict[PageId, dict[str, str]] = {
@@ -49,6 +50,9 @@ PAGES: dict[PageId, dict[str, str]] = {
 st.set_page_config(
     page_title="Vesper", page_icon=str(Path(__file__).parent / "assets" / "favicon.png"), layout="wide"
 )
+
+# Streamlit's sign-in callback only logs a provider's refusal: keep it, to tell the person (sign_in.py).
+provider_refusals.start_listening()
 
 # Every sign-in is audited, so without a usable audit key nobody could use the portal anyway: say so once,
 # plainly, rather than fail at the first click. The detail goes to the server's log, not to the browser.

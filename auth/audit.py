@@ -48,6 +48,7 @@ class AuditAction(enum.StrEnum):
     SIGN_IN_FAILED = enum.auto()
     ACCOUNT_LOCKED = enum.auto()
     SIGN_IN_REFUSED = enum.auto()
+    HOSPITAL_SIGN_IN_FAILED = enum.auto()
     SIGN_OUT = enum.auto()
     TIMEOUT = enum.auto()
     PATIENT_VIEWED = enum.auto()
@@ -108,6 +109,10 @@ DESCRIPTIONS: dict[AuditAction, str] = {
     AuditAction.SIGN_IN_FAILED: "A sign-in attempt with a wrong user name or password.",
     AuditAction.ACCOUNT_LOCKED: "Too many failed attempts: the account is locked for a while.",
     AuditAction.SIGN_IN_REFUSED: "Signed in at the identity provider, but the portal has no role for them.",
+    AuditAction.HOSPITAL_SIGN_IN_FAILED: (
+        "The hospital's identity provider sent someone back without signing them in; the details keep its "
+        "error code and description."
+    ),
     AuditAction.SIGN_OUT: "A person signed out.",
     AuditAction.TIMEOUT: "The portal signed a person out after idle or absolute time-out.",
     AuditAction.PATIENT_VIEWED: "A patient's record summary was opened.",

@@ -6,11 +6,11 @@ import streamlit as st
 
 import settings as settings_module
 from auth.accounts import sign_in_with_password
-from auth.audit import AuditAction
+from auth.audit import AuditAction, record
 from auth.throttle import THROTTLE, TOO_MANY
 from components.plain_text import md_escape, plain_table
 from db.engine import transaction
-from portal import clock
+from portal import clock, provider_refusals
 from portal.gate import NOTICE_KEY, oidc_configured, start_session
 
 
@@ -18,6 +18,33 @@ def _demo_accounts() -> list[tuple[str, str, str]]:
     from demo.seed import DEMO_ACCOUNTS  # imported only in demo mode: production never loads demo secrets
 
     return [(a.username, a.password, a.role.label) for a in DEMO_ACCOUNTS]
+
+
+def _browser() -> str | None:
+    return provider_refusals.browser_key(dict(st.context.cookies))
+
+
+def _leave_for_provider() -> None:
+    provider_refusals.note_press(_browser())
+    st.login()
+
+
+def _explain_a_refusal() -> None:
+    """This browser pressed the hospital button and came back refused: say so plainly, and keep the
+    provider's own words on the audit trail, where the administrator reads them."""
+    refusal = provider_refusals.refusal_after_press(_browser())
+    if refusal is None:
+        return
+    st.warning(provider_refusals.MESSAGE)
+    with transaction() as session:
+        record(
+            session,
+            AuditAction.HOSPITAL_SIGN_IN_FAILED,
+            actor_user_id=None,
+            actor_name="hospital sign-in",
+            details={"provider_error": refusal.error, "provider_description": refusal.description},
+            now=clock.now(),
+        )
 
 
 def show() -> None:
@@ -29,7 +56,8 @@ def show() -> None:
         st.info(md_escape(notice))
 
     if oidc_configured():
-        st.button("Sign in with your hospital account", on_click=st.login, type="primary")
+        _explain_a_refusal()
+        st.button("Sign in with your hospital account", on_click=_leave_for_provider, type="primary")
         st.caption("Or use a Vesper account:")
 
     with st.form("sign_in", enter_to_submit=True):

@@ -22,7 +22,7 @@ from auth.permissions import PageId, access_changed, may_open
 from auth.sessions import EXPIRY_MESSAGES, Expiry, SessionClock
 from auth.sign_in_activity import SignInKey
 from db.engine import reading, transaction
-from portal import call, clock
+from portal import call, clock, provider_refusals
 
 IDENTITY_KEY = "vesper.identity"
 CLOCK_KEY = "vesper.clock"
@@ -100,6 +100,8 @@ def _resolve_oidc() -> None:
         return
     if not _oidc_logged_in():
         return
+    # Back from the provider signed in: the press that sent this browser there needs no explaining.
+    provider_refusals.forget_press(provider_refusals.browser_key(dict(st.context.cookies)))
     claims = st.user.to_dict()
     settings = settings_module.load()
     key = SignInKey.from_claims(claims)

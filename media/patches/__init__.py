@@ -7,8 +7,9 @@ Each hook
   checks before it installs (guard: the version and the signatures or source it relies on; on anything else
   it refuses to install and raises), and the upstream change that would retire it (retire_when);
 - is described in docs/hooks.md, one row per patch (tests/unit/test_docs_hooks.py keeps the two in step);
-- is installed by install_all(), which the app calls once, where it starts its media (portal/room_hub.py).
-  Installing twice is harmless: each hook checks whether it is already in place.
+- is installed by install_all(), which the app calls once, where it starts its media (portal/room_hub.py);
+  the one hook the sign-in screen needs is also installed by install_sign_in_hooks(), which app.py calls at
+  start-up. Installing twice is harmless: each hook checks whether it is already in place.
 
 Pure media logic the hooks call into (forwarding without decoding, keyframe detection) stays in media/;
 only the hooking lives here.
@@ -22,7 +23,7 @@ from types import ModuleType
 from typing import NamedTuple
 
 from media.hub import MediaHub
-from media.patches import aioice_consent, aiortc_forwarding, webrtc_frontend
+from media.patches import aioice_consent, aiortc_forwarding, streamlit_auth, webrtc_frontend
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,22 @@ PATCHES: tuple[Patch, ...] = (
             webrtc_frontend.fixed_frontend_served,
         ),
     ),
+    *_hooks_into(
+        "streamlit",
+        streamlit_auth,
+        streamlit_auth.PINNED_STREAMLIT,
+        _Hook(
+            "streamlit-auth-refusals",
+            "the logger of streamlit.web.server.starlette.starlette_auth_routes (read: a handler keeps "
+            "each refusal the sign-in callback logs); starlette_app_utils.decode_xsrf_token_string "
+            "(called, to know a browser across page loads)",
+            "streamlit version; the callback's three log messages and its module logger in the source; "
+            "decode_xsrf_token_string(cookie_value)",
+            "st.login tells the app when the identity provider sent the browser back with an error",
+            streamlit_auth.check_versions,
+            streamlit_auth.installed,
+        ),
+    ),
 )
 
 
@@ -164,6 +181,13 @@ def install_all(get_hub: Callable[[], MediaHub]) -> None:
     aiortc_forwarding.install()
     aioice_consent.install()
     webrtc_frontend.install_webrtc_hooks(get_hub)
+    install_sign_in_hooks()
 
 
-__all__ = ["PATCHES", "Patch", "install_all"]
+def install_sign_in_hooks() -> None:
+    """Install the hook the sign-in screen needs (streamlit_auth). app.py calls it at start-up, before
+    anyone can press the hospital sign-in button: the media hooks wait for a room, this one cannot."""
+    streamlit_auth.install()
+
+
+__all__ = ["PATCHES", "Patch", "install_all", "install_sign_in_hooks"]

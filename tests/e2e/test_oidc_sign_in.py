@@ -6,6 +6,8 @@ provider knows but who has no portal role is told to ask for access and sees no 
 
 from __future__ import annotations
 
+import json
+import sqlite3
 import time
 import uuid
 
@@ -166,3 +168,33 @@ def test_a_new_tab_after_every_tab_lay_idle_goes_back_through_the_provider(
     later.goto(server.url)
     # At once, not after this tab's own idle limit (which would sign it out whatever the others did).
     _signed_out_after_a_reload(later, server, oidc_provider, within_ms=15_000)
+
+
+def test_a_refusal_at_the_provider_is_explained_and_audited(
+    page: Page, oidc_app_server: AppServer, oidc_provider: OidcProvider
+) -> None:
+    """The provider sends the browser back with an error (here the person pressed Deny; some providers
+    refuse Streamlit's prompt=select_account the same way). Streamlit only logged it, so the button
+    seemed to do nothing. Now the person reads why, once, and the administrator finds the provider's
+    error in the audit report."""
+    page.goto(oidc_app_server.url)
+    wait_for_app(page)
+    page.get_by_role("button", name=HOSPITAL_BUTTON, exact=True).click()
+    expect(page.get_by_role("heading", name="Authorize Client")).to_be_visible()
+    page.get_by_role("button", name="Deny", exact=True).click()
+    page.wait_for_url(f"{oidc_app_server.url}/**")
+    wait_for_app(page)
+    told = page.get_by_text("did not sign you in, so you are still signed out")
+    expect(told).to_be_visible()
+    expect(page.get_by_role("button", name=HOSPITAL_BUTTON, exact=True)).to_be_visible()
+    with sqlite3.connect(oidc_app_server.db_path) as db:
+        rows = db.execute(
+            "SELECT details FROM audit_events WHERE action = 'hospital_sign_in_failed'"
+        ).fetchall()
+    assert [json.loads(details)["provider_error"] for (details,) in rows] == ["access_denied"], (
+        "the administrator could not learn why the hospital sign-in failed"
+    )
+    page.reload()
+    wait_for_app(page)
+    expect(page.get_by_role("button", name=HOSPITAL_BUTTON, exact=True)).to_be_visible()
+    expect(told).to_have_count(0)  # said once, not on every visit

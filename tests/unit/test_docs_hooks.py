@@ -62,8 +62,16 @@ HOOK_TARGETS = {
     "_reset_context",
     "_component_func",
     "component_registry",
+    "decode_xsrf_token_string",
+    "starlette_auth_routes",
 }
-INSTALLERS = {"install_all", "install", "install_webrtc_hooks", "serve_fixed_frontend"}
+INSTALLERS = {
+    "install_all",
+    "install",
+    "install_webrtc_hooks",
+    "serve_fixed_frontend",
+    "install_sign_in_hooks",
+}
 APP = (
     "app.py",
     "pages",
@@ -118,7 +126,10 @@ def test_the_app_installs_the_hooks_in_one_place():
         for path in _product_modules((*APP, "bench"))
         if _names(path)[1] & INSTALLERS
     )
-    # bench/ is a program of its own: it starts its media as the app does.
-    assert callers == ["bench/video_room.py", "portal/room_hub.py"], callers
+    # bench/ is a program of its own: it starts its media as the app does. The sign-in screen's one hook
+    # (install_sign_in_hooks) is installed by portal/provider_refusals.py, which app.py starts at start-up.
+    assert callers == ["bench/video_room.py", "portal/provider_refusals.py", "portal/room_hub.py"], callers
+    refusals = (ROOT / "portal" / "provider_refusals.py").read_text()
+    assert refusals.count("patches.install_sign_in_hooks()") == 1
     source = (ROOT / "portal" / "room_hub.py").read_text()
     assert source.count("patches.install_all(") == 1

@@ -43,8 +43,8 @@ ALLOWED: dict[str, tuple[set[str], bool]] = {
 }
 # Layers that are one file at the top level rather than a package.
 SINGLE_FILES = {"app", "settings", "shared_cache"}
-# Only the hooks into streamlit-webrtc's internals may import it, as they must.
-STREAMLIT_EXCEPTIONS = {"media/patches/webrtc_frontend.py"}
+# Only the hooks into streamlit-webrtc's and Streamlit's internals may import them, as they must.
+STREAMLIT_EXCEPTIONS = {"media/patches/webrtc_frontend.py", "media/patches/streamlit_auth.py"}
 OURS = set(ALLOWED)
 
 
