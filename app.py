@@ -13,7 +13,7 @@ import streamlit as st
 from auth import audit_keys
 from auth.permissions import PageId, pages_for
 from components import call_bar, session_bar, sign_in
-from portal import provider_refusals
+from portal import provider_refusals, workspace_push
 from portal.gate import current_identity, oidc_refused
 
 PAGES: dict[PageId, dict[str, str]] = {
@@ -50,6 +50,9 @@ PAGES: dict[PageId, dict[str, str]] = {
 st.set_page_config(
     page_title="Vesper", page_icon=str(Path(__file__).parent / "assets" / "favicon.png"), layout="wide"
 )
+
+# A full run is starting: a meeting workspace this page drew before registers again if drawn again.
+workspace_push.forget_this_session()
 
 # Streamlit's sign-in callback only logs a provider's refusal: keep it, to tell the person (sign_in.py).
 provider_refusals.start_listening()

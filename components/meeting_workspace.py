@@ -4,9 +4,10 @@ tabs (Case view, Goals of care, Plan, Sign-off, Outcome).
 The Goals of care, Plan and Sign-off tabs are the Goals of care page's own panels (components/case_panels.py),
 so the record is edited with the same versions, locking and merge view, and signed with the same dialog and
 content hash. The chair, or the presenter the chair handed over to, moves the meeting from case to case
-(services.agenda refuses anyone else); everyone else's workspace follows through a small fragment that polls
-one stamp of what the workspace shows (services.shared_view.workspace_stamp) and redraws the page when it
-moved. Only the open tab is drawn.
+(services.agenda refuses anyone else); everyone else's workspace follows: the server redraws it as soon as
+the stamp of what it shows (services.shared_view.workspace_stamp) moves (portal/workspace_push.py), and a
+slow polling fragment stands behind that (a small fragment polling every second where the server cannot
+push). Only the open tab is drawn.
 
 Moving on also sends back to the lobby any family member whose relative's case is no longer under
 discussion (portal/family_gate.py; each family member's own call bar checks the same, as a backstop).
@@ -33,14 +34,16 @@ from components import (
 from components.agenda_panel import Steer, SteerClick
 from components.plain_text import md_escape
 from db.engine import reading, transaction
-from portal import call, clock, family_gate
+from portal import call, clock, family_gate, workspace_push
 from services import agenda as agenda_service
 from services import shared_view
 from services.agenda import Agenda, AgendaItem
 
 TABS = ["Case view", "Goals of care", "Plan", "Sign-off", "Outcome"]
-# Followers see the chair's move within a poll and a redraw; the case view's chart poll is as often.
+# Where the server cannot push, followers see the chair's move within a poll and a redraw; the case
+# view's chart poll is as often. Where it can, they are pushed to at once, and poll only as a backstop.
 FOLLOW_SECONDS = shared_case_view.POLL_SECONDS
+BACKSTOP_SECONDS = 10.0
 _JUST_DRAWN = "vesper.room.workspace.just_drawn"
 
 
@@ -69,7 +72,13 @@ def show(identity: Identity, seat: call.Seat, *, key: str) -> None:
     patient_id = item.patient_id if item is not None and item.may_open else None
     with st.container():
         st.session_state[_JUST_DRAWN] = True
-        _follow(seat.conference_id, patient_id, _stamp(seat.conference_id, patient_id))
+        stamp = _stamp(seat.conference_id, patient_id)
+        if workspace_push.active():
+            # Redrawn from the server as soon as the stamp moves; the slow poll is only a backstop.
+            workspace_push.watch(seat.conference_id, patient_id, stamp)
+            _follow_backstop(seat.conference_id, patient_id, stamp)
+        else:
+            _follow(seat.conference_id, patient_id, stamp)
     if item is None:
         # Before the first case: the charts can already be looked at, and presented.
         shared_case_view.show(identity, seat.conference_id, key="case", choices=_choices(agenda), poll=False)
@@ -180,15 +189,26 @@ def _stamp(conference_id: int, patient_id: int | None) -> tuple[int, ...]:
         return shared_view.workspace_stamp(session, conference_id, patient_id)
 
 
-@st.fragment(run_every=FOLLOW_SECONDS)
-def _follow(conference_id: int, patient_id: int | None, drawn: tuple[int, ...]) -> None:
+def _follow_if_moved(conference_id: int, patient_id: int | None, drawn: tuple[int, ...]) -> None:
     """Has anyone changed what this workspace shows since it was drawn (the agenda's case, who leads, an
     outcome, the case's goals of care, plan or sign-off)? Then the page is drawn again: everyone follows the
-    chair's moves, and nobody signs a record their screen does not show. One query a second."""
+    chair's moves, and nobody signs a record their screen does not show."""
     if st.session_state.pop(_JUST_DRAWN, False):
         return  # this is the page's own run, which has just read the stamp
     if _stamp(conference_id, patient_id) != drawn:
         st.rerun(scope="app")
+
+
+@st.fragment(run_every=FOLLOW_SECONDS)
+def _follow(conference_id: int, patient_id: int | None, drawn: tuple[int, ...]) -> None:
+    """Where the server cannot push (portal/workspace_push.py): one query a second per person."""
+    _follow_if_moved(conference_id, patient_id, drawn)
+
+
+@st.fragment(run_every=BACKSTOP_SECONDS)
+def _follow_backstop(conference_id: int, patient_id: int | None, drawn: tuple[int, ...]) -> None:
+    """Beside the push: should a push ever be lost, the workspace still follows within this."""
+    _follow_if_moved(conference_id, patient_id, drawn)
 
 
 def _case_heading(item: AgendaItem) -> None:
@@ -224,6 +244,7 @@ def _steer(identity: Identity, seat: call.Seat, click: SteerClick, *, key: str) 
     except Refusal as refusal:
         notices.keep(refusal.message, ok=False, key=key)
         st.rerun()
+    workspace_push.poke()  # everyone else's workspace redraws now, not at its next poll
     if click.action is not Steer.HAND_OVER:
         family_gate.send_back_others(identity, seat)
         current = agenda.current

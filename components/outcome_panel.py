@@ -20,7 +20,7 @@ from clinical.case_outcome import SUMMARY_MAX, OutcomeDraft, OutcomeKind
 from components import notices
 from components.plain_text import md_escape
 from db.engine import transaction
-from portal import clock
+from portal import clock, workspace_push
 from services import agenda as agenda_service
 from services.agenda import AgendaItem, OutcomeView, StaleOutcome
 
@@ -137,6 +137,7 @@ def _form(identity: Identity, conference_id: int, item: AgendaItem, *, key: str)
         notices.keep(refusal.message, ok=False, key=key)
         st.rerun()
     state["theirs"], state["opened"] = None, saved.version
+    workspace_push.poke()  # the others' workspaces show the outcome now, not at the next look
     notices.keep(f"Outcome saved: {describe(saved)} (version {saved.version}).", ok=True, key=key)
     st.rerun(scope="app")
 

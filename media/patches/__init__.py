@@ -23,7 +23,7 @@ from types import ModuleType
 from typing import NamedTuple
 
 from media.hub import MediaHub
-from media.patches import aioice_consent, aiortc_forwarding, streamlit_auth, webrtc_frontend
+from media.patches import aioice_consent, aiortc_forwarding, streamlit_auth, streamlit_rerun, webrtc_frontend
 
 
 @dataclass(frozen=True)
@@ -169,6 +169,23 @@ PATCHES: tuple[Patch, ...] = (
             streamlit_auth.installed,
         ),
     ),
+    *_hooks_into(
+        "streamlit",
+        streamlit_rerun,
+        streamlit_rerun.PINNED_STREAMLIT,
+        _Hook(
+            "streamlit-session-rerun",
+            "streamlit.runtime.Runtime._session_mgr.get_active_session_info, AppSession.request_rerun, "
+            "_client_state and _call_soon_on_event_loop (called: the server reruns a follower's page when "
+            "the meeting moves, portal/workspace_push.py)",
+            "streamlit version; request_rerun(self, client_state); _call_soon_on_event_loop(self, "
+            "callback); get_active_session_info(self, session_id); _client_state and _session_mgr set in "
+            "__init__",
+            "Streamlit offers a public way to rerun a session from the server",
+            streamlit_rerun.check_versions,
+            streamlit_rerun.installed,
+        ),
+    ),
 )
 
 
@@ -181,6 +198,7 @@ def install_all(get_hub: Callable[[], MediaHub]) -> None:
     aiortc_forwarding.install()
     aioice_consent.install()
     webrtc_frontend.install_webrtc_hooks(get_hub)
+    streamlit_rerun.install()
     install_sign_in_hooks()
 
 

@@ -44,7 +44,11 @@ ALLOWED: dict[str, tuple[set[str], bool]] = {
 # Layers that are one file at the top level rather than a package.
 SINGLE_FILES = {"app", "settings", "shared_cache"}
 # Only the hooks into streamlit-webrtc's and Streamlit's internals may import them, as they must.
-STREAMLIT_EXCEPTIONS = {"media/patches/webrtc_frontend.py", "media/patches/streamlit_auth.py"}
+STREAMLIT_EXCEPTIONS = {
+    "media/patches/webrtc_frontend.py",
+    "media/patches/streamlit_auth.py",
+    "media/patches/streamlit_rerun.py",
+}
 OURS = set(ALLOWED)
 
 
