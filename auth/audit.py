@@ -270,7 +270,13 @@ _CHAIN_LOCK = {
 }
 
 _EVENTS = AuditEvent.__table__
-_LAST_HASH = select(_EVENTS.c.hash).order_by(_EVENTS.c.id.desc()).limit(1)
+# The chain's last hash, read once the writers' lock is held. PostgreSQL: one call that takes the lock and
+# then reads with a fresh snapshot (migration 0013); SQLite: the no-op write that takes the database lock,
+# then the read.
+_HEAD = {
+    "postgresql": (text("SELECT audit_chain_head()"),),
+    "sqlite": (_CHAIN_LOCK["sqlite"], select(_EVENTS.c.hash).order_by(_EVENTS.c.id.desc()).limit(1)),
+}
 _APPEND = insert(_EVENTS).returning(_EVENTS.c.id)
 
 
@@ -313,10 +319,12 @@ def record(
     keys = audit_keys.load()
     values["key_id"] = keys.current.key_id
     event = AuditEvent(**values)
-    lock_chain(session)
     # Read under the chain lock: no other writer appends between this read and the insert. The hash is
     # taken here, not by the database, so the key never reaches the database (or its logs).
-    prev_hash = execute_core(session, _LAST_HASH).scalar() or GENESIS_HASH
+    *lock, read_head = _HEAD[session.get_bind().dialect.name]
+    for statement in lock:
+        execute_core(session, statement)
+    prev_hash = execute_core(session, read_head).scalar() or GENESIS_HASH
     event.prev_hash = prev_hash
     event.hash = keyed_hash(keys.current, prev_hash, event_payload(event))
     row_values = {**values, "prev_hash": event.prev_hash, "hash": event.hash}

@@ -10,9 +10,11 @@ presenter could not open. Followers still need their own access to the record: s
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, fields
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Integer, Select, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -21,6 +23,7 @@ from auth.permissions import AccessDenied, may_view_patient
 from auth.refusal import Refusal
 from clinical.roles import CLINICAL_ROLES
 from db import queries
+from db.engine import execute_core
 from db.models import (
     CaseOutcome,
     ConferenceCase,
@@ -162,6 +165,17 @@ def workspace_stamp(session: Session, conference_id: int, patient_id: int | None
     agenda's case, who leads, each case's outcome, and the case's goals of care, plan and sign-off (any
     save, plan change, signature, void or withdrawal). It changes whenever any of them does, so a room's
     poll redraws the workspace when a colleague changed it; one query."""
+    statement = _stamp_statement(with_case=patient_id is not None)
+    params = {"conference_id": conference_id, "patient_id": patient_id}
+    return tuple(int(value) for value in execute_core(session, statement, params).one())
+
+
+@functools.cache
+def _stamp_statement(*, with_case: bool) -> Select[Any]:
+    """The stamp's query, built once: building its twelve subqueries cost more than running them (about
+    4 ms against 0.3 ms on SQLite, twice in every run of the room), and it is asked for every second."""
+    conference_id = bindparam("conference_id", type_=Integer)
+    patient_id = bindparam("patient_id", type_=Integer)
     outcomes = select(func.count(CaseOutcome.id)).join(
         ConferenceCase, ConferenceCase.id == CaseOutcome.conference_case_id
     )
@@ -177,7 +191,7 @@ def workspace_stamp(session: Session, conference_id: int, patient_id: int | None
         .scalar_subquery(),
         outcomes.where(ConferenceCase.conference_id == conference_id).scalar_subquery(),
     ]
-    if patient_id is not None:
+    if with_case:
         signoffs = (SignOff.patient_id == patient_id) & (SignOff.conference_id == conference_id)
         plan = (PlanItem.patient_id == patient_id) & (PlanItem.conference_id == conference_id)
         columns += [
@@ -191,4 +205,4 @@ def workspace_stamp(session: Session, conference_id: int, patient_id: int | None
             select(func.count(PlanItem.id)).where(plan).scalar_subquery(),
             select(func.coalesce(func.sum(PlanItem.version), 0)).where(plan).scalar_subquery(),
         ]
-    return tuple(int(value) for value in session.execute(select(*columns)).one())
+    return select(*columns)

@@ -10,6 +10,8 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -463,3 +465,31 @@ def _insert_raw(owner_engine, event_id: int, payload: dict, prev_hash: str, even
 def _hash_of(owner_engine, event_id: int) -> str:
     with owner_engine.connect() as conn:
         return conn.execute(text("SELECT hash FROM audit_events WHERE id = :i"), {"i": event_id}).scalar_one()
+
+
+def test_two_writers_at_once_never_fork_the_chain(engine):
+    """The second writer waits for the first's lock, then must chain onto the event the first committed,
+    not onto the head it would have seen before it waited."""
+    first_recorded = threading.Event()
+
+    def first() -> None:
+        with transaction(engine) as s:
+            audit.record(s, audit.AuditAction.SIGN_IN, actor_user_id=1, actor_name="nurse", now=NOW)
+            first_recorded.set()
+            time.sleep(0.5)  # holds the chain's lock while the second writer arrives
+
+    def second() -> None:
+        first_recorded.wait(10)
+        with transaction(engine) as s:
+            audit.record(s, audit.AuditAction.SIGN_IN, actor_user_id=2, actor_name="physician", now=NOW)
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT actor_name, prev_hash, hash FROM audit_events ORDER BY id")).all()
+    assert [r.actor_name for r in rows] == ["nurse", "physician"]
+    assert rows[1].prev_hash == rows[0].hash, "two events chained onto the same head: the trail forked"
+    assert _verify(engine).intact
