@@ -63,10 +63,12 @@ def installed() -> bool:
 
 
 def available() -> bool:
-    """Whether a Streamlit server runs in this process (not under AppTest or a plain script)."""
+    """Whether a Streamlit server runs in this process: not a plain script, and not AppTest, whose runtime
+    is a stand-in without sessions (its instance is a mock of Runtime)."""
     from streamlit.runtime import Runtime
 
-    return _checked and Runtime.exists()
+    # type(), not isinstance(): AppTest's stand-in is a Mock made with spec=Runtime, which passes isinstance.
+    return _checked and Runtime.exists() and type(Runtime.instance()) is Runtime
 
 
 def connected(session_id: str) -> bool:

@@ -626,3 +626,21 @@ def test_family_goes_back_to_the_lobby_when_the_team_turns_to_another_person(
         if p.user_id == clinic.users[Role.FAMILY]
     ]
     assert her.state is ParticipantState.LOBBY, f"the hub has the daughter {her.state}, not in the lobby"
+
+
+def test_the_chair_who_took_the_lead_back_moves_the_meeting_on(app, engine, clinic, second_case):
+    """The chair hands the lead to the nurse, takes it back from her own screen, and presses Next case:
+    the meeting moves on. (A Next case press after a take-back was once seen to do nothing in a browser;
+    this holds the service and the screen's part of it.)"""
+    m = second_case
+    chair = _press(_join(app, "physician"), agenda_panel.START_AGENDA)
+    chair = _save_outcome(chair, m.ada_case, OutcomeKind.DISCUSSED, "Rotate to oxycodone; review Friday.")
+    chair = _hand_over(chair, clinic.users[Role.NURSE])
+    assert "led now by Test Nurse" in page_text(chair), "the hand-over to the nurse is not shown"
+    by_label(chair.selectbox, "Who leads the meeting").select_index(0)  # "Test Physician (chair)"
+    chair.run()
+    chair = _press(chair, agenda_panel.HAND_OVER)
+    assert "led now by" not in page_text(chair), "the chair's taking the lead back is not shown"
+    chair = _press(chair, agenda_panel.NEXT_CASE)
+    assert "Case 2:" in page_text(chair), "the chair's Next case after taking the lead back did nothing"
+    assert _current_case(engine, m.conference_id) != m.ada_case, "the meeting stayed on case 1"

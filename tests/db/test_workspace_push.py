@@ -84,3 +84,24 @@ def test_a_closed_browser_is_forgotten(engine, meeting):
         lambda *_: pytest.fail("a closed session was asked to rerun"), lambda _: False, engine
     )
     assert workspace_push._watches == {}, "the watch list would grow with every browser ever opened"
+
+
+def test_under_apptest_the_workspace_polls_instead(monkeypatch):
+    """AppTest's runtime is a stand-in with no sessions to rerun: pushing there raised inside the page
+    (an error where the workspace should be), so the workspace must fall back to its poll."""
+    from streamlit.testing.v1 import AppTest
+
+    from media.patches import streamlit_rerun
+
+    streamlit_rerun.install()
+
+    def script() -> None:
+        import streamlit as st
+
+        from portal import workspace_push
+
+        st.text(f"push {workspace_push.active()}")
+
+    at = AppTest.from_function(script).run()
+    assert not at.exception, at.exception
+    assert [t.value for t in at.text] == ["push False"], "AppTest's stand-in runtime was taken for a server"
