@@ -58,14 +58,15 @@ def _stripped(value: str) -> str:
     return raw
 
 
-def _positive_number(name: str, value: str) -> float:
+def _positive_number(name: str, value: str, *, zero_allowed: bool = False) -> float:
     raw = _stripped(value)
     try:
         number = float(raw)
     except ValueError as exc:
         raise ValueError(f"{name} must be a number, got {raw!r}") from exc
-    if number <= 0:
-        raise ValueError(f"{name} must be greater than zero, got {raw!r}")
+    if not number >= 0 if zero_allowed else number <= 0:
+        least = "0 or more" if zero_allowed else "greater than zero"
+        raise ValueError(f"{name} must be {least}, got {raw!r}")
     return number
 
 
@@ -199,16 +200,10 @@ class Settings(_FromEnvironment):
     @field_validator("audit_checkpoint_seconds", mode="before")
     @classmethod
     def _seconds(cls, value: object, info: ValidationInfo) -> object:
+        # 0 is allowed: a checkpoint after every event.
         if not isinstance(value, str):
             return value
-        raw = _stripped(value)
-        try:
-            seconds = float(raw)
-        except ValueError:
-            seconds = -1.0
-        if not seconds >= 0:
-            raise ValueError(f"{_name(cls, info)} must be a number of seconds, 0 or more, got {raw!r}")
-        return seconds
+        return _positive_number(_name(cls, info), value, zero_allowed=True)
 
     @field_validator("roles_claim", mode="before")
     @classmethod

@@ -54,6 +54,8 @@ class VerifyResult:
     broken_id: int | None = None
     finding: Finding | None = None
     reason: str = ""
+    # The last event checked, when the chain is intact: the head a new checkpoint anchors.
+    head: tuple[int, str] | None = None
 
     def message(self) -> str:
         if self.intact:
@@ -115,7 +117,7 @@ def verify_events(
             return VerifyResult(False, count, checked, missing, Finding.TRUNCATED, reason)
         reason = f"the checkpoint of {checkpoint.when()} (line {checkpoint.line}) saw it, and it is gone"
         return VerifyResult(False, count, checked, missing, Finding.REMOVED, reason)
-    return VerifyResult(True, count, checked)
+    return VerifyResult(True, count, checked, head=(last_id, prev) if count else None)
 
 
 def _problem(
@@ -166,8 +168,8 @@ def verify(session: Session, *, checkpoint: bool = True) -> VerifyResult:
     checkpoints, bad = audit_checkpoints.read(database, keys.by_id)
     events = session.scalars(select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=1000))
     result = verify_events(events, keys.by_id, checkpoints, bad)
-    if result.intact and checkpoint:
-        write_checkpoint(session)
+    if result.intact and checkpoint and result.head is not None:
+        audit_checkpoints.append(database, *result.head, keys.current)
     return result
 
 
